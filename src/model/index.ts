@@ -1,0 +1,402 @@
+// The types every stage speaks. Nothing here imports anything.
+//
+// Built for real nodes: a 10k-Service dump is ~30 MB and ~360k rules, so a
+// Ruleset keeps the text once and records each rule as offsets in flat arrays;
+// a rule's matches and target are decoded on demand (see parse/decode-rule.ts).
+
+/** Where something is in the input: 1-based line and column, length in UTF-16 units. */
+export interface SourceSpan {
+  line: number;
+  column: number;
+  length: number;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A problem in the input. Input errors are data, never exceptions. */
+export interface Diagnostic {
+  severity: Severity;
+  message: string;
+  span: SourceSpan;
+  /** A short stable code, e.g. `unknown-table`, `undefined-chain`. */
+  code: string;
+}
+
+export type Family = 4 | 6;
+
+/** An address with a mask. IPv4 as uint32 numbers, IPv6 as 128-bit bigints. */
+export type Cidr =
+  | { family: 4; addr: number; mask: number; prefix: number }
+  | { family: 6; addr: bigint; mask: bigint; prefix: number };
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+
+export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+export interface Chain {
+  name: string;
+  builtin: boolean;
+  /** Built-in chains only. */
+  policy: 'ACCEPT' | 'DROP' | null;
+  /** Global rule ids (indexes into Ruleset.rules), in chain order. */
+  rules: number[];
+  /** The `:NAME POLICY [p:b]` line, or the first `-A` line if never declared. */
+  span: SourceSpan;
+  declared: boolean;
+}
+
+export interface Table {
+  family: Family;
+  name: TableName;
+  chains: Chain[];
+  chainIndex: Map<string, number>;
+  span: SourceSpan;
+  committed: boolean;
+}
+
+/** The compact, always-present record of every rule. */
+export interface RuleStore {
+  /** Number of rules. */
+  count: number;
+  /** Index into Ruleset.tables. */
+  table: Int32Array;
+  /** Index into that table's chains. */
+  chain: Int32Array;
+  /** 1-based position within its chain. */
+  position: Int32Array;
+  /** Offset in Ruleset.text where the rule starts (at `-A`, after any `[p:b]`). */
+  start: Int32Array;
+  /** Offset just past the rule's last character (before the newline). */
+  end: Int32Array;
+  /** 1-based source line of the rule. */
+  line: Int32Array;
+  /** 1-based column of `-A`. */
+  column: Int32Array;
+  /**
+   * For `-j CHAIN` / `-g CHAIN` to a user chain: that chain's index in the same
+   * table, else -1. Lets graphs and slices follow jumps without decoding rules.
+   */
+  jumpChain: Int32Array;
+  /** 1 if the jump is a goto. */
+  isGoto: Uint8Array;
+  /** Counters from `[p:b]` (or -c), -1 when absent. */
+  packets: Float64Array;
+  bytes: Float64Array;
+}
+
+export interface Ruleset {
+  /** The whole input, kept once; rules are slices of it. */
+  text: string;
+  tables: Table[];
+  rules: RuleStore;
+  /** Filled by decodeRule; never read directly, call parse's `getRule`. */
+  decoded: (Rule | undefined)[];
+}
+
+// ---- A decoded rule ----
+
+export interface Inverted {
+  invert: boolean;
+}
+
+export interface AddrMatch extends Inverted {
+  cidr: Cidr;
+}
+
+export interface IfaceMatch extends Inverted {
+  /** Name without a trailing `+`. */
+  name: string;
+  /** Trailing `+`: any interface whose name starts with `name`. */
+  wildcard: boolean;
+}
+
+export interface PortRange {
+  lo: number;
+  hi: number;
+}
+
+export interface PortMatch extends Inverted, PortRange {}
+
+export interface BitsMatch extends Inverted {
+  bits: number;
+}
+
+export type Match =
+  | {
+      kind: 'tcp' | 'udp' | 'sctp' | 'udplite' | 'dccp';
+      sport?: PortMatch;
+      dport?: PortMatch;
+      /** tcp only: --tcp-flags MASK COMP (bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32). */
+      tcpFlags?: Inverted & { mask: number; comp: number };
+      tcpOption?: Inverted & { option: number };
+      /** Options we keep but do not evaluate (sctp --chunk-types …). */
+      extra?: string;
+    }
+  | { kind: 'icmp'; family: Family; invert: boolean; type: number | 'any'; code?: number }
+  | { kind: 'multiport'; dir: 'src' | 'dst' | 'any'; ports: PortRange[]; invert: boolean }
+  | { kind: 'comment'; text: string }
+  | {
+      kind: 'addrtype';
+      src?: BitsMatch;
+      dst?: BitsMatch;
+      limitIfaceIn: boolean;
+      limitIfaceOut: boolean;
+    }
+  | { kind: 'statistic'; mode: 'random'; probability: number; invert: boolean }
+  | { kind: 'statistic'; mode: 'nth'; every: number; packet: number; invert: boolean }
+  | { kind: 'mark' | 'connmark'; value: number; mask: number; invert: boolean }
+  | {
+      kind: 'conntrack';
+      ctstate?: BitsMatch;
+      ctstatus?: BitsMatch;
+      ctproto?: Inverted & { proto: number };
+      ctorigsrc?: AddrMatch;
+      ctorigdst?: AddrMatch;
+      ctreplsrc?: AddrMatch;
+      ctrepldst?: AddrMatch;
+      ctorigsrcport?: PortMatch;
+      ctorigdstport?: PortMatch;
+      ctreplsrcport?: PortMatch;
+      ctrepldstport?: PortMatch;
+      ctdir?: 'ORIGINAL' | 'REPLY';
+      /** Options read but not modelled (--ctexpire): the simulator assumes. */
+      unmodelled?: string;
+    }
+  | { kind: 'state'; states: BitsMatch }
+  | {
+      kind: 'recent';
+      mode: 'set' | 'rcheck' | 'update' | 'remove';
+      invert: boolean;
+      name: string;
+      seconds?: number;
+      hitcount?: number;
+      reap: boolean;
+      rttl: boolean;
+      side: 'source' | 'dest';
+      mask: string;
+    }
+  | {
+      kind: 'set';
+      name: string;
+      /** One per dimension of the set: `src` or `dst`. */
+      flags: ('src' | 'dst')[];
+      invert: boolean;
+      returnNomatch: boolean;
+      /** Counter conditions (--packets-gt …), kept as text: assumed. */
+      counters?: string;
+    }
+  | {
+      kind: 'physdev';
+      in?: IfaceMatch;
+      out?: IfaceMatch;
+      isIn?: Inverted;
+      isOut?: Inverted;
+      isBridged?: Inverted;
+    }
+  | { kind: 'mac'; mac: string; invert: boolean }
+  | { kind: 'iprange'; src?: Inverted & { from: Cidr; to: Cidr }; dst?: Inverted & { from: Cidr; to: Cidr } }
+  | {
+      kind: 'owner';
+      uid?: Inverted & PortRange;
+      gid?: Inverted & PortRange;
+      socketExists?: Inverted;
+      supplGroups: boolean;
+    }
+  | { kind: 'pkttype'; type: 'unicast' | 'broadcast' | 'multicast' | 'host' | 'otherhost'; invert: boolean }
+  | { kind: 'limit'; rate: string; burst: number }
+  | { kind: 'length'; range: PortRange; invert: boolean }
+  | { kind: 'unknown'; module: string; text: string };
+
+export type MatchKind = Match['kind'];
+
+/** A NAT range as `--to-destination`/`--to-source` print it. */
+export interface NatRange {
+  /** Absent for `:8080` (port only). */
+  addrFrom?: string;
+  addrTo?: string;
+  portFrom?: number;
+  portTo?: number;
+}
+
+export type Target =
+  | { kind: 'none' }
+  | { kind: 'accept' }
+  | { kind: 'drop' }
+  | { kind: 'return' }
+  | { kind: 'reject'; with: string }
+  | { kind: 'jump'; chain: string }
+  | { kind: 'goto'; chain: string }
+  | { kind: 'mark'; value: number; mask: number }
+  | { kind: 'connmark'; op: 'set'; value: number; mask: number }
+  | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number }
+  | { kind: 'dnat' | 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { kind: 'masquerade' | 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
+  | { kind: 'log'; prefix?: string; level?: number }
+  | { kind: 'nflog'; prefix?: string; group: number }
+  | { kind: 'trace' }
+  | { kind: 'notrack' }
+  | { kind: 'ct'; notrack: boolean; text: string }
+  /** Targets that only change bytes we do not model (CHECKSUM, TCPMSS, …): CONTINUE. */
+  | { kind: 'continue'; name: string; text: string }
+  | { kind: 'unknown'; name: string; text: string };
+
+export type TargetKind = Target['kind'];
+
+export interface Rule {
+  id: number;
+  table: number;
+  chain: number;
+  position: number;
+  span: SourceSpan;
+  /** The rule as written, from `-A` to the end of the line. */
+  text: string;
+  src?: AddrMatch;
+  dst?: AddrMatch;
+  inIface?: IfaceMatch;
+  outIface?: IfaceMatch;
+  /** Protocol number (0 = all) as `-p` gave it. */
+  proto?: Inverted & { proto: number; name: string };
+  fragment?: Inverted;
+  matches: Match[];
+  target: Target;
+  /** Every `--comment` joined by a space, for labels. */
+  comment?: string;
+}
+
+// ---- Simulation input ----
+
+export type Origin = 'external' | 'pod' | 'local';
+export type Protocol = 'tcp' | 'udp' | 'sctp' | 'icmp';
+
+export interface Packet {
+  origin: Origin;
+  proto: Protocol;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  /** The packet's mark when it enters (default 0). */
+  mark?: number;
+  /** ICMP type/code when proto is icmp (default echo-request 8/0). */
+  icmpType?: number;
+  icmpCode?: number;
+  /** Source MAC for `-m mac`; when absent such rules are assumed not to match. */
+  srcMac?: string;
+  /** Socket owner for `-m owner` on locally generated packets (default 0/0). */
+  uid?: number;
+  gid?: number;
+}
+
+/** ipset contents the caller supplies: the set's type and its entries as `ipset save` prints them. */
+export interface IpsetState {
+  type: string;
+  entries: string[];
+}
+
+export interface NodeContext {
+  /** The node's addresses on the uplink; the first is its primary address. */
+  nodeIPs: string[];
+  /** Other addresses that are LOCAL to the node (kube-ipvs0 VIPs, a dummy interface…). */
+  localAddresses: string[];
+  /** This node's pod CIDR: pods here sit behind `podIface`. */
+  podCIDR: string;
+  /** Where outside clients arrive (default eth0). */
+  uplink: string;
+  /** Where pods on this node arrive (default cni0). */
+  podIface: string;
+  /** The node's address on the pod interface (default: the pod CIDR's first host). */
+  podIfaceAddress?: string;
+  /** net.ipv4.conf.all.route_localnet (kube-proxy sets 1). */
+  routeLocalnet: boolean;
+  /** `-m recent` lists: name → addresses present (fresh). Default empty. */
+  recent: Record<string, string[]>;
+  /** `-m set` sets: name → contents. A set not given is taken as empty, with a note. */
+  ipsets: Record<string, IpsetState>;
+}
+
+// ---- Simulation output: the trace contract ----
+
+export type EventKind = 'rule' | 'return' | 'policy';
+
+export interface Header {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  mark: number;
+  ctmark: number;
+}
+
+export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+export interface TraceEvent {
+  table: TableName;
+  chain: string;
+  kind: EventKind;
+  /** 1-based rule position in its chain; null for return/policy. */
+  rule: number | null;
+  /** As xtables-monitor prints it: JUMP:X, GOTO:X, CONTINUE, ACCEPT, DROP, RETURN. */
+  verdict: string;
+  hook: HookName;
+  /** Trace leg: 0, then 1 when a local packet comes back in on lo (the kernel gives it a new trace id). */
+  leg: number;
+  /** Global rule id, for the editor and canvas. */
+  ruleId: number | null;
+  /** An implicit return (falling off a user chain): the kernel prints nothing for it. */
+  implicit?: boolean;
+  before: Header;
+  after: Header;
+  /** Where the simulator had to assume, e.g. an unknown match taken as not matching. */
+  assumed?: string[];
+  /** Plain facts about this step (`DNAT to 10.244.1.5:8080`). */
+  notes?: string[];
+}
+
+/** A route decision between hooks, for the UI (not a kernel trace event). */
+export interface RouteStep {
+  leg: number;
+  after: HookName;
+  decision: 'local' | 'forward' | 'output';
+  iface: string;
+}
+
+export type FinalVerdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'ERROR';
+
+export interface FinalPacket {
+  verdict: FinalVerdict;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  masqueraded: boolean;
+  /** Where it went: delivered to a local socket, forwarded out an interface, or dropped/rejected. */
+  disposition: 'local' | 'forward' | 'dropped' | 'rejected' | 'error';
+  /** The interface it leaves by (forward) or arrives on (local). */
+  iface: string;
+  mark: number;
+  /** The rule that dropped or rejected it. */
+  byRuleId?: number;
+}
+
+export interface TracePath {
+  probability: number;
+  events: TraceEvent[];
+  routes: RouteStep[];
+  final: FinalPacket;
+  /** At each random split on this path, 1 = the statistic rule matched, 0 = it did not. */
+  choices: number[];
+  /** Set when the walk could not finish (jump cycle, runaway depth). */
+  error?: string;
+}
+
+export interface TraceResult {
+  paths: TracePath[];
+  /** Things the caller should know (sets taken as empty, nth split evenly…). */
+  notes: string[];
+}
