@@ -1,0 +1,31 @@
+import { useAppStore } from './store';
+
+export function App() {
+  const dumpText = useAppStore((s) => s.dumpText);
+  const setDumpText = useAppStore((s) => s.setDumpText);
+
+  return (
+    <div className="flex min-h-screen flex-col bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+      <header className="border-b border-slate-200 px-6 py-4 dark:border-slate-800">
+        <h1 className="text-xl font-semibold tracking-tight">chainwalk</h1>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Paste a node&rsquo;s <code className="font-mono">iptables-save</code> and walk a packet through it as
+          netfilter does.
+        </p>
+      </header>
+      <main className="flex flex-1 flex-col gap-2 p-6">
+        <label htmlFor="dump" className="text-sm font-medium">
+          iptables-save dump
+        </label>
+        <textarea
+          id="dump"
+          value={dumpText}
+          onChange={(event) => setDumpText(event.target.value)}
+          spellCheck={false}
+          wrap="off"
+          className="min-h-[28rem] flex-1 resize-none rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800 focus:outline-2 focus:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200"
+        />
+      </main>
+    </div>
+  );
+}
