@@ -16,7 +16,8 @@ const port = 4173;
 
 export default defineConfig({
   testDir: 'e2e',
-  testIgnore: ['kernel/**'],
+  testMatch: '**/*.spec.ts',
+  testIgnore: ['e2e/kernel/**'],
   outputDir: 'test-results',
   forbidOnly: !!process.env.CI,
   reporter: process.env.CI ? 'line' : 'list',
