@@ -97,6 +97,21 @@ export interface Ruleset {
   rules: RuleStore;
   /** Filled by decodeRule; never read directly, call parse's `getRule`. */
   decoded: (Rule | undefined)[];
+  /** Per-chain lookup indexes the simulator builds for long chains (sim/index-chain.ts). */
+  dispatch: Map<Chain, ChainDispatch | null>;
+}
+
+/**
+ * Which rules of a long chain can match a given destination: rules bucketed by
+ * an exact `-d A/32` (or exact `--dport`), plus the rules that test neither.
+ */
+export interface ChainDispatch {
+  key: 'dst' | 'dport';
+  buckets: Map<string | number, number[]>;
+  /** Rules every packet must be tested against, in chain order. */
+  general: number[];
+  /** Merged candidate lists already computed, by key. */
+  merged: Map<string | number, number[]>;
 }
 
 // ---- A decoded rule ----
@@ -211,6 +226,11 @@ export type Match =
   | { kind: 'pkttype'; type: 'unicast' | 'broadcast' | 'multicast' | 'host' | 'otherhost'; invert: boolean }
   | { kind: 'limit'; rate: string; burst: number }
   | { kind: 'length'; range: PortRange; invert: boolean }
+  /**
+   * A module whose answer for a connection's first packet is known without
+   * modelling it: nfacct counts and matches, connlimit --connlimit-upto matches…
+   */
+  | { kind: 'fixed'; module: string; text: string; matches: boolean; why: string }
   | { kind: 'unknown'; module: string; text: string };
 
 export type MatchKind = Match['kind'];
@@ -375,13 +395,20 @@ export interface FinalPacket {
   dst: string;
   dport: number;
   masqueraded: boolean;
-  /** Where it went: delivered to a local socket, forwarded out an interface, or dropped/rejected. */
-  disposition: 'local' | 'forward' | 'dropped' | 'rejected' | 'error';
-  /** The interface it leaves by (forward) or arrives on (local). */
+  /** Where it went: delivered to a local socket, sent out of an interface, or dropped/rejected. */
+  disposition: 'local' | 'out' | 'dropped' | 'rejected' | 'error';
+  /** The interface it leaves by (out) or was delivered on (local). */
   iface: string;
   mark: number;
   /** The rule that dropped or rejected it. */
   byRuleId?: number;
+}
+
+export interface Assumption {
+  ruleId: number;
+  /** `table:chain:position`. */
+  location: string;
+  what: string;
 }
 
 export interface TracePath {
@@ -391,6 +418,8 @@ export interface TracePath {
   final: FinalPacket;
   /** At each random split on this path, 1 = the statistic rule matched, 0 = it did not. */
   choices: number[];
+  /** Every place the walk had to assume (an unknown match taken as not matching…), matched or not. */
+  assumptions: Assumption[];
   /** Set when the walk could not finish (jump cycle, runaway depth). */
   error?: string;
 }

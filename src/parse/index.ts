@@ -3,4 +3,4 @@
 // Out: every table, chain and rule that could be read, and a Diagnostic per problem.
 export { parseIptablesSave, type ParseResult } from './iptables-save';
 export { getRule, findTable, findChain, ruleLocation } from './decode-rule';
-export { parseCidr, parseIp, formatIp, cidrContains } from './address';
+export { parseCidr, parseIp, formatIp, formatCidr, cidrContains, canonicalIp, type IpValue } from './address';

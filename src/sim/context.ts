@@ -1,0 +1,97 @@
+import type { Cidr, NodeContext } from '../model';
+import { cidrContains, formatIp, type IpValue, parseCidr, parseIp } from '../parse';
+
+/** A NodeContext with the defaults the CLI and the app start from; any field can be overridden. */
+export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
+  return {
+    nodeIPs: ['192.168.0.2'],
+    localAddresses: [],
+    podCIDR: '10.244.0.0/24',
+    uplink: 'eth0',
+    podIface: 'cni0',
+    routeLocalnet: true,
+    recent: {},
+    ipsets: {},
+    ...overrides,
+  };
+}
+
+/** The node as routing sees it: which addresses are local (and on which interface), where others go. */
+export interface Routing {
+  /** Address text (canonical) → the interface it is on. */
+  local: Map<string, string>;
+  podCidr: Cidr | null;
+  podIfaceAddress: string;
+  /** Broadcast addresses of the node's subnets. */
+  broadcast: Set<string>;
+  ctx: NodeContext;
+}
+
+const LOOPBACK4 = parseCidr('127.0.0.0/8') as Cidr;
+
+/** The first host of a CIDR (the bridge's usual address), e.g. 10.244.0.0/24 → 10.244.0.1. */
+function firstHost(c: Cidr): string {
+  return c.family === 4
+    ? formatIp({ family: 4, value: (c.addr + 1) >>> 0 })
+    : formatIp({ family: 6, value: c.addr + 1n });
+}
+
+export function buildRouting(ctx: NodeContext): Routing {
+  const local = new Map<string, string>();
+  const canon = (a: string) => {
+    const ip = parseIp(a);
+    return ip ? formatIp(ip) : a;
+  };
+  for (const ip of ctx.nodeIPs) local.set(canon(ip), ctx.uplink);
+  const podCidr = parseCidr(ctx.podCIDR);
+  const podIfaceAddress = ctx.podIfaceAddress ?? (podCidr ? firstHost(podCidr) : '');
+  if (podIfaceAddress) local.set(canon(podIfaceAddress), ctx.podIface);
+  for (const ip of ctx.localAddresses) if (!local.has(canon(ip))) local.set(canon(ip), 'lo');
+  const broadcast = new Set<string>(['255.255.255.255']);
+  if (podCidr && podCidr.family === 4 && podCidr.prefix < 31) {
+    broadcast.add(formatIp({ family: 4, value: (podCidr.addr | ~podCidr.mask) >>> 0 }));
+  }
+  return { local, podCidr, podIfaceAddress, broadcast, ctx };
+}
+
+export type AddrType = 'LOCAL' | 'UNICAST' | 'BROADCAST' | 'MULTICAST';
+
+export function isLoopback(ip: IpValue): boolean {
+  return ip.family === 4 ? cidrContains(LOOPBACK4, ip) : ip.value === 1n;
+}
+
+/** The kernel's address type (inet_addr_type): what `-m addrtype` tests. */
+export function addrType(r: Routing, text: string): AddrType {
+  const ip = parseIp(text);
+  if (!ip) return 'UNICAST';
+  if (ip.family === 4) {
+    const v = ip.value;
+    if (v >>> 24 === 0 || r.broadcast.has(text)) return 'BROADCAST';
+    if (v >>> 28 === 14) return 'MULTICAST';
+  } else if (ip.value >> 120n === 0xffn) return 'MULTICAST';
+  if (isLoopback(ip) || r.local.has(text)) return 'LOCAL';
+  return 'UNICAST';
+}
+
+/** The interface an address is assigned to ('' if not local). */
+export function localIface(r: Routing, text: string): string {
+  const ip = parseIp(text);
+  if (ip && isLoopback(ip)) return 'lo';
+  return r.local.get(text) ?? '';
+}
+
+/** Where a packet to `dst` leaves: lo for local addresses, the pod interface for the pod CIDR, else the uplink. */
+export function routeOut(r: Routing, dst: string): string {
+  if (addrType(r, dst) === 'LOCAL') return 'lo';
+  const ip = parseIp(dst);
+  if (ip && r.podCidr && cidrContains(r.podCidr, ip)) return r.ctx.podIface;
+  return r.ctx.uplink;
+}
+
+/** The primary address of an interface, as MASQUERADE and REDIRECT pick it. */
+export function ifaceAddress(r: Routing, iface: string): string | null {
+  if (iface === r.ctx.uplink) return r.ctx.nodeIPs[0] ?? null;
+  if (iface === r.ctx.podIface) return r.podIfaceAddress || null;
+  if (iface === 'lo') return '127.0.0.1';
+  return null;
+}

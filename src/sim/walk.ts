@@ -1,0 +1,613 @@
+import type {
+  Assumption,
+  Family,
+  FinalPacket,
+  Header,
+  HookName,
+  NodeContext,
+  Packet,
+  RouteStep,
+  Rule,
+  Ruleset,
+  Table,
+  TableName,
+  Target,
+  TraceEvent,
+  TracePath,
+  TraceResult,
+} from '../model';
+import { findTable, formatIp, getRule, type IpValue, parseIp, ruleLocation } from '../parse';
+import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
+import { buildRouting, ifaceAddress, isLoopback, type Routing, routeOut } from './context';
+import { candidates } from './index-chain';
+import { headerMatches, type MatchEnv, matchOne, type PacketView, type SplitRequest } from './match';
+
+// The walk, as netfilter does it (../design.md "netfilter, as the simulator
+// must walk it"). The walk is an explicit state machine so that at a random
+// `statistic` rule it can fork: both copies carry on, each with its share of
+// the probability, and every finished copy is one path of the result.
+
+/** Tables at each hook in priority order (iptables-nft: raw −300, mangle −150, nat dst −100, filter 0, security 50, nat src 100). */
+const HOOK_TABLES: Record<HookName, TableName[]> = {
+  PREROUTING: ['raw', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'security', 'nat'],
+  FORWARD: ['mangle', 'filter', 'security'],
+  OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
+  POSTROUTING: ['mangle', 'nat'],
+};
+
+/** nf_tables' jump stack (NFT_JUMP_STACK_SIZE): deeper nesting is rejected when the ruleset loads. */
+const MAX_DEPTH = 16;
+const MAX_STEPS = 1_000_000;
+const MAX_PATHS = 10_000;
+
+interface Frame {
+  chain: number;
+  cands: ArrayLike<number>;
+  next: number;
+  /** Chains this frame replaced by goto: still part of the path, for cycle detection. */
+  via?: number[];
+}
+
+interface State {
+  leg: number;
+  hook: HookName;
+  tableIdx: number;
+  table: Table | null;
+  frames: Frame[];
+  h: Header;
+  orig: { src: string; sport: number; dst: string; dport: number };
+  inIface: string;
+  outIface: string;
+  untracked: boolean;
+  ctstatus: number;
+  dnatBit: boolean;
+  snatBit: boolean;
+  dstNatDone: boolean;
+  srcNatDone: boolean;
+  masqueraded: boolean;
+  recent: Map<string, Set<string>>;
+  probability: number;
+  choices: number[];
+  /** Statistic results already decided for the rule being evaluated. */
+  decided: boolean[];
+  events: TraceEvent[];
+  routes: RouteStep[];
+  assumptions: Assumption[];
+  final: FinalPacket | null;
+  error?: string;
+}
+
+interface Walk {
+  ruleset: Ruleset;
+  family: Family;
+  routing: Routing;
+  ctx: NodeContext;
+  packet: Packet;
+  protoNum: number;
+  notes: Set<string>;
+  steps: number;
+}
+
+function clone(s: State): State {
+  const recent = new Map<string, Set<string>>();
+  for (const [k, v] of s.recent) recent.set(k, new Set(v));
+  return {
+    ...s,
+    frames: s.frames.map((f) => ({ ...f })),
+    h: { ...s.h },
+    recent,
+    choices: [...s.choices],
+    decided: [...s.decided],
+    events: [...s.events],
+    routes: [...s.routes],
+    assumptions: [...s.assumptions],
+  };
+}
+
+function view(w: Walk, s: State): PacketView {
+  return {
+    family: w.family,
+    proto: w.protoNum,
+    src: s.h.src,
+    sport: s.h.sport,
+    dst: s.h.dst,
+    dport: s.h.dport,
+    srcIp: parseIp(s.h.src) as IpValue,
+    dstIp: parseIp(s.h.dst) as IpValue,
+    inIface: s.inIface,
+    outIface: s.outIface,
+    mark: s.h.mark,
+    ctmark: s.h.ctmark,
+    ctstate: s.untracked
+      ? CT_STATES.UNTRACKED
+      : CT_STATES.NEW | (s.dnatBit ? CT_STATES.DNAT : 0) | (s.snatBit ? CT_STATES.SNAT : 0),
+    ctstatus: s.ctstatus,
+    orig: s.orig,
+    icmpType: w.packet.icmpType ?? (w.family === 4 ? 8 : 128),
+    icmpCode: w.packet.icmpCode ?? 0,
+    local: w.packet.origin === 'local' && (s.hook === 'OUTPUT' || s.hook === 'POSTROUTING'),
+    uid: w.packet.uid ?? 0,
+    gid: w.packet.gid ?? 0,
+    srcMac: w.packet.srcMac,
+    length: w.protoNum === 6 ? 60 : w.protoNum === 17 ? 29 : 84,
+    recent: s.recent,
+  };
+}
+
+function canonical(ip: string): string {
+  const v = parseIp(ip);
+  return v ? formatIp(v) : ip;
+}
+
+/** Walks `packet` through `ruleset` on the node `ctx`; returns every path with its probability. */
+export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): TraceResult {
+  const src = parseIp(packet.src);
+  const dst = parseIp(packet.dst);
+  const notes = new Set<string>();
+  const fail = (msg: string): TraceResult => ({
+    paths: [],
+    notes: [msg],
+  });
+  if (!src) return fail(`source '${packet.src}' is not an IP address`);
+  if (!dst) return fail(`destination '${packet.dst}' is not an IP address`);
+  if (src.family !== dst.family) return fail('source and destination are of different IP families');
+  const family = src.family;
+  const w: Walk = {
+    ruleset,
+    family,
+    routing: buildRouting(ctx),
+    ctx,
+    packet,
+    protoNum: PROTOCOLS[packet.proto === 'icmp' && family === 6 ? 'ipv6-icmp' : packet.proto] ?? 0,
+    notes,
+    steps: 0,
+  };
+  if (!ruleset.tables.some((t) => t.family === family)) notes.add(`the ruleset has no IPv${family} tables: nothing filters this packet`);
+
+  const h: Header = { src: canonical(packet.src), sport: packet.sport, dst: canonical(packet.dst), dport: packet.dport, mark: packet.mark ?? 0, ctmark: 0 };
+  const start: State = {
+    leg: 0,
+    hook: packet.origin === 'local' ? 'OUTPUT' : 'PREROUTING',
+    tableIdx: -1,
+    table: null,
+    frames: [],
+    h,
+    orig: { src: h.src, sport: h.sport, dst: h.dst, dport: h.dport },
+    inIface: packet.origin === 'external' ? ctx.uplink : packet.origin === 'pod' ? ctx.podIface : '',
+    outIface: '',
+    untracked: false,
+    ctstatus: 0,
+    dnatBit: false,
+    snatBit: false,
+    dstNatDone: false,
+    srcNatDone: false,
+    masqueraded: false,
+    recent: new Map(),
+    probability: 1,
+    choices: [],
+    decided: [],
+    events: [],
+    routes: [],
+    assumptions: [],
+    final: null,
+  };
+  if (packet.origin === 'local') {
+    start.outIface = routeOut(w.routing, h.dst);
+    start.routes.push({ leg: 0, after: 'OUTPUT', decision: 'output', iface: start.outIface });
+  }
+
+  const paths: TracePath[] = [];
+  const work: State[] = [start];
+  while (work.length > 0) {
+    const s = work.pop() as State;
+    const fork = run(w, s);
+    if (fork) {
+      if (paths.length + work.length + 2 > MAX_PATHS) {
+        notes.add(`more than ${MAX_PATHS} paths: the rest were not walked`);
+        continue;
+      }
+      // Depth first, the matching branch first, so paths come out in rule order.
+      work.push(fork[1], fork[0]);
+      continue;
+    }
+    paths.push({
+      probability: s.probability,
+      events: s.events,
+      routes: s.routes,
+      final: s.final as FinalPacket,
+      choices: s.choices,
+      assumptions: s.assumptions,
+      ...(s.error ? { error: s.error } : {}),
+    });
+  }
+  return { paths, notes: [...notes] };
+}
+
+function finish(w: Walk, s: State, verdict: FinalPacket['verdict'], disposition: FinalPacket['disposition'], iface: string, byRuleId?: number): void {
+  s.final = {
+    verdict,
+    src: s.h.src,
+    sport: s.h.sport,
+    dst: s.h.dst,
+    dport: s.h.dport,
+    masqueraded: s.masqueraded,
+    disposition,
+    iface,
+    mark: s.h.mark,
+    ...(byRuleId !== undefined ? { byRuleId } : {}),
+  };
+  void w;
+}
+
+/** Runs a state until it finishes (returns null) or forks (returns the two branches: matched, not matched). */
+function run(w: Walk, s: State): [State, State] | null {
+  while (!s.final) {
+    if (s.table === null) {
+      if (!enterNextTable(w, s)) {
+        afterHook(w, s);
+        continue;
+      }
+    }
+    const fork = step(w, s);
+    if (fork) return fork;
+  }
+  return null;
+}
+
+/** Moves to the next table of this hook that has the hook's chain; false when the hook is done. */
+function enterNextTable(w: Walk, s: State): boolean {
+  const names = HOOK_TABLES[s.hook];
+  while (++s.tableIdx < names.length) {
+    const name = names[s.tableIdx];
+    if (name === 'nat') {
+      // nat chains see only a connection's first packet, once per manip type (nf_nat_inet_fn).
+      if (s.untracked) continue;
+      const dstManip = s.hook === 'PREROUTING' || s.hook === 'OUTPUT';
+      if (dstManip ? s.dstNatDone : s.srcNatDone) continue;
+    }
+    const table = findTable(w.ruleset, w.family, name);
+    if (!table) continue;
+    const idx = table.chainIndex.get(s.hook);
+    if (idx === undefined) continue;
+    const chain = table.chains[idx];
+    if (!chain.declared && chain.rules.length === 0) continue;
+    s.table = table;
+    s.frames = [{ chain: idx, cands: candidates(w.ruleset, table, idx, s.h.dst, s.h.dport), next: 0 }];
+    return true;
+  }
+  s.tableIdx = -1;
+  return false;
+}
+
+function endTable(s: State): void {
+  if (s.table?.name === 'nat') {
+    if (s.hook === 'PREROUTING' || s.hook === 'OUTPUT') s.dstNatDone = true;
+    else s.srcNatDone = true;
+  }
+  s.table = null;
+  s.frames = [];
+}
+
+function emit(w: Walk, s: State, ev: Omit<TraceEvent, 'table' | 'hook' | 'leg' | 'before' | 'after'>, before: Header): void {
+  s.events.push({
+    table: (s.table as Table).name,
+    hook: s.hook,
+    leg: s.leg,
+    before,
+    after: { ...s.h },
+    ...ev,
+  });
+  void w;
+}
+
+/** Evaluates the next rule of the current chain (or falls off its end). */
+function step(w: Walk, s: State): [State, State] | null {
+  const table = s.table as Table;
+  const frame = s.frames[s.frames.length - 1];
+  if (++w.steps > MAX_STEPS) {
+    s.error = `the walk did not end after ${MAX_STEPS} rules (a goto cycle?)`;
+    finish(w, s, 'ERROR', 'error', '');
+    return null;
+  }
+  if (frame.next >= frame.cands.length) {
+    // Off the end of the chain.
+    const chain = table.chains[frame.chain];
+    if (s.frames.length > 1) {
+      s.frames.pop();
+      const before = { ...s.h };
+      emit(w, s, { chain: chain.name, kind: 'return', rule: null, verdict: 'RETURN', ruleId: null, implicit: true }, before);
+      return null;
+    }
+    const builtin = table.chains[frame.chain].builtin ? chain : table.chains[table.chainIndex.get(s.hook) as number];
+    return policy(w, s, builtin.name, builtin.policy ?? 'ACCEPT');
+  }
+  const ruleId = frame.cands[frame.next++];
+  const rule = getRule(w.ruleset, ruleId);
+  const pv = view(w, s);
+  const env: MatchEnv = {
+    routing: w.routing,
+    ctx: w.ctx,
+    assume: (what) => s.assumptions.push({ ruleId, location: ruleLocation(w.ruleset, ruleId), what }),
+  };
+  const assumedBefore = s.assumptions.length;
+  if (!headerMatches(rule, pv)) return null;
+  let statIndex = 0;
+  for (const m of rule.matches) {
+    const decided = m.kind === 'statistic' ? s.decided[statIndex] : undefined;
+    const r = matchOne(m, pv, env, decided);
+    if (m.kind === 'statistic') statIndex++;
+    if (r === true) continue;
+    if (r === false) {
+      s.decided = [];
+      return null;
+    }
+    return split(w, s, frame, r, assumedBefore);
+  }
+  s.decided = [];
+  const assumed = s.assumptions.slice(assumedBefore).map((a) => a.what);
+  return applyTarget(w, s, rule, assumed);
+}
+
+/** Forks the state at a random statistic: both copies re-evaluate the rule with the result fixed. */
+function split(w: Walk, s: State, frame: Frame, r: SplitRequest, assumedBefore: number): [State, State] {
+  frame.next--;
+  s.assumptions.length = assumedBefore;
+  w.steps--;
+  if (r.note) w.notes.add(r.note);
+  const yes = clone(s);
+  const no = clone(s);
+  yes.decided.push(true);
+  no.decided.push(false);
+  yes.choices.push(1);
+  no.choices.push(0);
+  yes.probability *= r.probability;
+  no.probability *= 1 - r.probability;
+  return [yes, no];
+}
+
+function policy(w: Walk, s: State, chain: string, verdict: 'ACCEPT' | 'DROP'): null {
+  const before = { ...s.h };
+  emit(w, s, { chain, kind: 'policy', rule: null, verdict, ruleId: null }, before);
+  if (verdict === 'DROP') {
+    finish(w, s, 'DROP', 'dropped', '');
+    return null;
+  }
+  endTable(s);
+  return null;
+}
+
+function jump(w: Walk, s: State, target: string, isGoto: boolean): string | null {
+  const table = s.table as Table;
+  const idx = table.chainIndex.get(target);
+  if (idx === undefined) return `jump to ${target}, which does not exist`;
+  if (s.frames.some((f) => f.chain === idx || f.via?.includes(idx))) return `jump cycle: ${target} is already on the jump stack (${s.frames.map((f) => table.chains[f.chain].name).join(' → ')})`;
+  if (!isGoto && s.frames.length >= MAX_DEPTH) return `jumps nest deeper than ${MAX_DEPTH} chains: the kernel refuses to load such a ruleset`;
+  const frame: Frame = { chain: idx, cands: candidates(w.ruleset, table, idx, s.h.dst, s.h.dport), next: 0 };
+  if (isGoto) {
+    const top = s.frames[s.frames.length - 1];
+    if (s.frames.length === 1) {
+      // A goto from the built-in chain: when the target ends, the built-in's policy applies.
+      s.frames[0] = { ...top, cands: [], next: 0 };
+      s.frames.push(frame);
+    } else {
+      frame.via = [...(top.via ?? []), top.chain];
+      s.frames[s.frames.length - 1] = frame;
+    }
+  } else s.frames.push(frame);
+  return null;
+}
+
+function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
+  const before = { ...s.h };
+  const chainName = (s.table as Table).chains[rule.chain].name;
+  const t: Target = rule.target;
+  const notes: string[] = [];
+  const ev = (verdict: string) =>
+    emit(
+      w,
+      s,
+      {
+        chain: chainName,
+        kind: 'rule',
+        rule: rule.position,
+        verdict,
+        ruleId: rule.id,
+        ...(assumed.length ? { assumed } : {}),
+        ...(notes.length ? { notes } : {}),
+      },
+      before,
+    );
+  switch (t.kind) {
+    case 'none':
+    case 'log':
+    case 'nflog':
+    case 'trace':
+    case 'continue':
+      ev('CONTINUE');
+      return null;
+    case 'accept':
+      ev('ACCEPT');
+      endTable(s);
+      return null;
+    case 'drop':
+      ev('DROP');
+      finish(w, s, 'DROP', 'dropped', '', rule.id);
+      return null;
+    case 'reject':
+      // iptables-nft turns REJECT into nft's reject: the trace prints DROP.
+      notes.push(`rejected with ${t.with}`);
+      ev('DROP');
+      finish(w, s, 'REJECT', 'rejected', '', rule.id);
+      return null;
+    case 'return': {
+      ev('RETURN');
+      if (s.frames.length > 1) s.frames.pop();
+      else {
+        const table = s.table as Table;
+        const builtin = table.chains[table.chainIndex.get(s.hook) as number];
+        return policy(w, s, builtin.name, builtin.policy ?? 'ACCEPT');
+      }
+      return null;
+    }
+    case 'jump':
+    case 'goto': {
+      const err = jump(w, s, t.chain, t.kind === 'goto');
+      ev(`${t.kind === 'goto' ? 'GOTO' : 'JUMP'}:${t.chain}`);
+      if (err) {
+        s.error = err;
+        finish(w, s, 'ERROR', 'error', '', rule.id);
+      }
+      return null;
+    }
+    case 'mark':
+      s.h.mark = ((s.h.mark & ~t.mask) ^ t.value) >>> 0;
+      ev('CONTINUE');
+      return null;
+    case 'connmark':
+      // xt_connmark.c: SET ctmark = (ctmark & ~mask) ^ value; SAVE/RESTORE move bits between mark and ctmark.
+      if (t.op === 'set') s.h.ctmark = ((s.h.ctmark & ~t.mask) ^ t.value) >>> 0;
+      else if (t.op === 'save') s.h.ctmark = ((s.h.ctmark & ~t.ctmask) ^ (s.h.mark & t.nfmask)) >>> 0;
+      else s.h.mark = ((s.h.mark & ~t.nfmask) ^ (s.h.ctmark & t.ctmask)) >>> 0;
+      ev('CONTINUE');
+      return null;
+    case 'notrack':
+      s.untracked = true;
+      ev('CONTINUE');
+      return null;
+    case 'ct':
+      if (t.notrack) s.untracked = true;
+      ev('CONTINUE');
+      return null;
+    case 'dnat':
+    case 'redirect': {
+      let addr: string | null;
+      let port = s.h.dport;
+      if (t.kind === 'dnat') {
+        addr = t.range.addrFrom ?? s.h.dst;
+        if (t.range.addrFrom !== t.range.addrTo) notes.push(`the kernel picks one address of ${t.range.addrFrom}-${t.range.addrTo} by a hash; the first is shown`);
+        if (t.range.portFrom !== undefined) port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
+      } else {
+        addr = s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface);
+        if (!addr) {
+          addr = w.ctx.nodeIPs[0] ?? s.h.dst;
+          notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);
+        }
+        const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
+        if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
+      }
+      const changed = addr !== s.h.dst || port !== s.h.dport;
+      s.h.dst = canonical(addr);
+      s.h.dport = port;
+      if (changed) s.dnatBit = true;
+      notes.push(`${t.kind === 'dnat' ? 'DNAT' : 'REDIRECT'} to ${hostPort(s.h.dst, port)}`);
+      ev('ACCEPT');
+      endTable(s);
+      return null;
+    }
+    case 'snat':
+    case 'masquerade': {
+      let addr: string | null = s.h.src;
+      let port = s.h.sport;
+      if (t.kind === 'snat') {
+        addr = t.range.addrFrom ?? s.h.src;
+        if (t.range.portFrom !== undefined) port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
+      } else {
+        // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4); lo keeps it.
+        if (s.outIface !== 'lo') {
+          addr = ifaceAddress(w.routing, s.outIface);
+          if (!addr) {
+            addr = s.h.src;
+            notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
+          }
+        }
+        const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
+        if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
+      }
+      if (t.randomFully) notes.push('--random-fully: the kernel picks a random source port; the original is shown');
+      const changed = canonical(addr) !== s.h.src || port !== s.h.sport;
+      s.h.src = canonical(addr);
+      s.h.sport = port;
+      if (changed) {
+        s.snatBit = true;
+        s.masqueraded = true;
+      }
+      notes.push(`${t.kind === 'snat' ? 'SNAT' : 'MASQUERADE'}: source ${changed ? 'becomes' : 'stays'} ${hostPort(s.h.src, port)}`);
+      ev('ACCEPT');
+      endTable(s);
+      return null;
+    }
+    case 'unknown':
+      assumed.push(`target ${t.name} is not modelled: taken as CONTINUE`);
+      s.assumptions.push({ ruleId: rule.id, location: ruleLocation(w.ruleset, rule.id), what: `target ${t.name} is not modelled: taken as CONTINUE` });
+      ev('CONTINUE');
+      return null;
+  }
+}
+
+/** The kernel keeps the original port when it is inside the range (nf_nat_core.c get_unique_tuple), else takes one from it. */
+function pickPort(lo: number, hi: number, current: number, notes: string[]): number {
+  if (current >= lo && current <= hi) return current;
+  if (lo !== hi) notes.push(`the kernel picks a free port in ${lo}-${hi}; ${lo} is shown`);
+  return lo;
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** After the last table of a hook: the routing decision and the next hook, or the end of the walk. */
+function afterHook(w: Walk, s: State): void {
+  const r = w.routing;
+  switch (s.hook) {
+    case 'PREROUTING': {
+      const dst = parseIp(s.h.dst) as IpValue;
+      if (isLoopback(dst) && s.inIface !== 'lo' && (!w.ctx.routeLocalnet || w.family === 6)) {
+        s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'local', iface: s.inIface });
+        w.notes.add('a packet from outside to 127.0.0.0/8 is dropped by routing unless route_localnet=1');
+        finish(w, s, 'DROP', 'dropped', s.inIface);
+        return;
+      }
+      const out = routeOut(r, s.h.dst);
+      if (out === 'lo') {
+        s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'local', iface: s.inIface });
+        s.hook = 'INPUT';
+      } else {
+        s.outIface = out;
+        s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'forward', iface: out });
+        s.hook = 'FORWARD';
+      }
+      return;
+    }
+    case 'INPUT':
+      finish(w, s, 'ACCEPT', 'local', s.inIface);
+      return;
+    case 'FORWARD':
+      s.hook = 'POSTROUTING';
+      return;
+    case 'OUTPUT': {
+      // ip_route_me_harder: a nat OUTPUT rewrite re-routes the packet.
+      if (s.h.dst !== s.orig.dst) {
+        const out = routeOut(r, s.h.dst);
+        if (out !== s.outIface) {
+          s.outIface = out;
+          s.routes.push({ leg: s.leg, after: 'OUTPUT', decision: 'output', iface: out });
+        }
+      }
+      s.hook = 'POSTROUTING';
+      return;
+    }
+    case 'POSTROUTING':
+      if (s.outIface === 'lo' && s.leg === 0) {
+        // Back in on lo: a new trace id in the kernel; the connection now exists, so no nat on this leg.
+        s.leg = 1;
+        s.inIface = 'lo';
+        s.outIface = '';
+        s.ctstatus |= 8; // CONFIRMED
+        s.hook = 'PREROUTING';
+        return;
+      }
+      finish(w, s, 'ACCEPT', 'out', s.outIface);
+      return;
+  }
+}
