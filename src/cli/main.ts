@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
+import { getRule, parseIptablesSave } from '../parse';
+import { nodeContext, simulate, toContractJson } from '../sim';
+
+const USAGE = `usage:
+  chainwalk parse FILE
+  chainwalk trace FILE --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
+                  [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
+                  [--local-address IP]… [--mark N] [--json]
+FILE may be - for standard input.`;
+
+function readInput(file: string): string {
+  return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+}
+
+function formatDiagnostic(file: string, d: Diagnostic): string {
+  return `${file}:${d.span.line}:${d.span.column}: ${d.severity}: ${d.message}`;
+}
+
+/** Services named in kube-proxy's comments: `ns/name:port` (or `ns/name`) at the start of a comment. */
+export function servicesInComments(ruleset: Ruleset): string[] {
+  const names = new Set<string>();
+  for (let id = 0; id < ruleset.rules.count; id++) {
+    const c = getRule(ruleset, id).comment;
+    if (!c) continue;
+    const m = /^([a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*(?::[-a-z0-9]+)?)(?:\s|$)/.exec(c);
+    if (m) names.add(m[1]);
+  }
+  ruleset.decoded.length = 0;
+  return [...names].sort();
+}
+
+function parseCommand(file: string, out: (s: string) => void, err: (s: string) => void): number {
+  const text = readInput(file);
+  const { ruleset, diagnostics } = parseIptablesSave(text);
+  for (const d of diagnostics) err(formatDiagnostic(file, d));
+  const rules = ruleset.rules.count;
+  const chains = ruleset.tables.reduce((n, t) => n + t.chains.length, 0);
+  out(`${file}: ${ruleset.tables.length} tables, ${chains} chains, ${rules} rules`);
+  for (const t of ruleset.tables) {
+    const count = t.chains.reduce((n, c) => n + c.rules.length, 0);
+    out(`  IPv${t.family} ${t.name.padEnd(8)} ${String(t.chains.length).padStart(7)} chains ${String(count).padStart(8)} rules${t.committed ? '' : '  (no COMMIT)'}`);
+  }
+  const services = servicesInComments(ruleset);
+  out(`Services named in comments: ${services.length}`);
+  for (const s of services.slice(0, 50)) out(`  ${s}`);
+  if (services.length > 50) out(`  …and ${services.length - 50} more`);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  out(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return errors > 0 ? 1 : 0;
+}
+
+function hostPort(text: string, what: string): { ip: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (m) return { ip: m[1], port: Number(m[2]) };
+  if (/^[\d.]+$/.test(text) || text.includes(':')) return { ip: text, port: 0 };
+  throw new UsageError(`${what} must be IP:PORT (or [IPv6]:PORT), not '${text}'`);
+}
+
+class UsageError extends Error {}
+
+function describe(result: TraceResult, ruleset: Ruleset): string[] {
+  const lines: string[] = [];
+  result.paths.forEach((p, i) => {
+    lines.push(`path ${i + 1} of ${result.paths.length}: probability ${(p.probability * 100).toFixed(4).replace(/\.?0+$/, '')}%`);
+    let hook = '';
+    for (const e of p.events) {
+      if (e.implicit) continue;
+      const h = `${e.leg > 0 ? 'lo → ' : ''}${e.hook}`;
+      if (h !== hook) {
+        lines.push(`  ${h}`);
+        hook = h;
+      }
+      const where = `${e.table}:${e.chain}${e.rule !== null ? `:${e.rule}` : `:${e.kind}`}`;
+      const text = e.ruleId !== null ? `  ${getRule(ruleset, e.ruleId).text}` : '';
+      lines.push(`    ${where.padEnd(42)} ${e.verdict.padEnd(30)}${text.length > 140 ? `${text.slice(0, 137)}...` : text}`);
+      for (const n of e.notes ?? []) lines.push(`      ${n}`);
+    }
+    const f = p.final;
+    const where =
+      f.disposition === 'local'
+        ? `delivered to a local socket on this node`
+        : f.disposition === 'out'
+          ? `sent out of ${f.iface}`
+          : f.disposition;
+    lines.push(`  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`);
+    if (p.error) lines.push(`  error: ${p.error}`);
+    for (const a of p.assumptions) lines.push(`  assumed at ${a.location}: ${a.what}`);
+  });
+  if (result.paths.length === 0) lines.push('no path');
+  for (const n of result.notes) lines.push(`note: ${n}`);
+  return lines;
+}
+
+function traceCommand(file: string, argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      proto: { type: 'string', default: 'tcp' },
+      src: { type: 'string' },
+      dst: { type: 'string' },
+      'node-ip': { type: 'string', multiple: true },
+      'pod-cidr': { type: 'string' },
+      uplink: { type: 'string' },
+      'pod-if': { type: 'string' },
+      'pod-if-ip': { type: 'string' },
+      'local-address': { type: 'string', multiple: true },
+      mark: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const from = values.from as Origin | undefined;
+  if (!from || !['external', 'pod', 'local'].includes(from)) throw new UsageError('--from must be external, pod or local');
+  const proto = values.proto as Protocol;
+  if (!['tcp', 'udp', 'sctp', 'icmp'].includes(proto)) throw new UsageError('--proto must be tcp, udp, sctp or icmp');
+  if (!values.src || !values.dst) throw new UsageError('--src and --dst are required');
+  const src = hostPort(values.src, '--src');
+  const dst = hostPort(values.dst, '--dst');
+  const overrides: Partial<NodeContext> = {};
+  if (values['node-ip']) overrides.nodeIPs = values['node-ip'];
+  if (values['pod-cidr']) overrides.podCIDR = values['pod-cidr'];
+  if (values.uplink) overrides.uplink = values.uplink;
+  if (values['pod-if']) overrides.podIface = values['pod-if'];
+  if (values['pod-if-ip']) overrides.podIfaceAddress = values['pod-if-ip'];
+  if (values['local-address']) overrides.localAddresses = values['local-address'];
+  const ctx = nodeContext(overrides);
+  const packet: Packet = { origin: from, proto, src: src.ip, sport: src.port, dst: dst.ip, dport: dst.port };
+  if (values.mark) packet.mark = Number(values.mark);
+
+  const { ruleset, diagnostics } = parseIptablesSave(readInput(file));
+  for (const d of diagnostics) if (d.severity === 'error') err(formatDiagnostic(file, d));
+  const result = simulate(ruleset, ctx, packet);
+  if (values.json) out(JSON.stringify(toContractJson(result)));
+  else for (const l of describe(result, ruleset)) out(l);
+  return result.paths.length === 0 || result.paths.some((p) => p.error) ? 1 : 0;
+}
+
+export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+  const [command, file, ...rest] = argv;
+  try {
+    if (command === 'parse' && file) return parseCommand(file, out, err);
+    if (command === 'trace' && file) return traceCommand(file, rest, out, err);
+    if (command === '--help' || command === '-h' || command === 'help') {
+      out(USAGE);
+      return 0;
+    }
+    err(USAGE);
+    return 2;
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`chainwalk: ${(e as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    if ((e as { code?: string }).code === 'ENOENT') {
+      err(`chainwalk: cannot read ${file}: no such file`);
+      return 2;
+    }
+    throw e;
+  }
+}
