@@ -529,7 +529,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
     if (foreign) {
       if (!foreignReported) sink.add('error', 'not-iptables-save', foreign, lineNo, col, e - s);
       foreignReported = true;
-    } else if (c0 === 67 /* C */ && /^commit$/i.test(text.slice(s, e))) {
+    } else if (/^commit$/i.test(text.slice(s, e))) {
       sink.add('error', 'bad-commit', `'${text.slice(s, e)}' must be written COMMIT`, lineNo, col, e - s);
     } else {
       sink.add(

@@ -53,6 +53,7 @@ export function tokenize(text: string, from: number, to: number, buf: TokenBuffe
       if (inQuote) {
         if (c === 92 /* \ */) i++;
         else if (c === 34 /* " */) {
+          inQuote = false;
           i++;
           break;
         }
