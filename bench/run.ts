@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -165,8 +165,8 @@ interface Row {
   restoreNote?: string;
 }
 
-function timeRuns(fn: () => unknown, runs: number): number {
-  fn(); // warm-up
+function timeRuns(fn: () => unknown, runs: number, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) fn();
   const ts: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = now();
@@ -238,7 +238,8 @@ function measure(row: Row, parse?: ParseModule, sim?: SimModule, ns?: Netns): vo
         row.traceSum = first.paths.reduce((s, x) => s + x.probability, 0);
         const dnat = new Set(first.paths.map((x) => `${x.final.dst}:${x.final.dport}`));
         row.traceNote = `${w.name} ${w.ip}:${w.port} (${w.endpoints} endpoints): ${dnat.size} distinct final destinations`;
-        row.traceMs = timeRuns(() => sim.simulate(ruleset, ctx, packet), 50);
+        // The first size runs with a cold JIT: warm up well before timing.
+        row.traceMs = timeRuns(() => sim.simulate(ruleset, ctx, packet), 50, 20);
       } catch (e) {
         row.traceNote = `simulate threw: ${(e as Error).message.split('\n')[0]}`;
       }
@@ -289,6 +290,8 @@ async function main(): Promise<void> {
   log('chainwalk benchmark');
   log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}`);
   if (!gc) log('warning: run with --expose-gc (npm run bench does); memory figures skipped');
+  const load0 = loadavg()[0];
+  log(`load average ${fmt(load0, 2)}${load0 > 0.5 ? ' — the machine is busy; timings will be noisy' : ''}`);
 
   const parseMod = await load<ParseModule>('../src/parse/index.ts');
   const simMod = await load<SimModule>('../src/sim/index.ts');
@@ -433,9 +436,13 @@ async function main(): Promise<void> {
     '≤ 1 ms',
   );
   line(
-    'trace paths / Σ probability',
-    rows.map((r) => (r.tracePaths === undefined ? '–' : `${r.tracePaths}/${fmt(r.traceSum, 9)}`)),
-    'Σ = 1',
+    'trace paths',
+    rows.map((r) => (r.tracePaths === undefined ? '–' : String(r.tracePaths))),
+  );
+  line(
+    'trace |Σ probability − 1|',
+    rows.map((r) => (r.traceSum === undefined ? '–' : Math.abs(r.traceSum - 1).toExponential(1))),
+    '≤ 1e-9',
   );
   line(
     'iptables-restore --test s',
@@ -469,6 +476,8 @@ async function main(): Promise<void> {
   }
   if (skip) log(`iptables-restore --test: ${skip}`);
   log(`parse runs: ${rows.map((r) => r.parseRuns ?? '–').join('/')} (median; one warm-up run first)`);
+  const load1 = loadavg()[0];
+  log(`load average at the end ${fmt(load1, 2)} (this run alone adds about 1)`);
   log(`total ${fmt((now() - started) / 1000, 1)} s`);
 }
 
