@@ -1,0 +1,387 @@
+// The kernel fixtures, as iptables-restore input. build.ts loads each into a
+// scratch namespace and writes what iptables-save prints back to
+// fixtures/kernel/<name>.rules, so the fixtures are real saved text.
+
+import { type KubeProxyOptions, kubeProxyRestore, type ServicePort } from './kube-proxy';
+
+const ep = (ip: string, port: number, local = false) => ({ ip, port, local });
+
+/** A kube-proxy + kubelet + flannel node: ClusterIP, NodePort, affinity, iTP Local, no endpoints, hairpin. */
+export const kubeClusterServices: ServicePort[] = [
+  {
+    namespace: 'default',
+    name: 'kubernetes',
+    portName: 'https',
+    proto: 'tcp',
+    clusterIP: '10.96.0.1',
+    port: 443,
+    endpoints: [ep('192.168.0.10', 6443)],
+  },
+  {
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    portName: 'dns',
+    proto: 'udp',
+    clusterIP: '10.96.0.10',
+    port: 53,
+    endpoints: [ep('10.244.0.6', 53, true), ep('10.244.1.3', 53)],
+  },
+  {
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    portName: 'dns-tcp',
+    proto: 'tcp',
+    clusterIP: '10.96.0.10',
+    port: 53,
+    endpoints: [ep('10.244.0.6', 53, true), ep('10.244.1.3', 53)],
+  },
+  {
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    portName: 'metrics',
+    proto: 'tcp',
+    clusterIP: '10.96.0.10',
+    port: 9153,
+    endpoints: [ep('10.244.0.6', 9153, true), ep('10.244.1.3', 9153)],
+  },
+  {
+    namespace: 'default',
+    name: 'web',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.10.20',
+    port: 80,
+    nodePort: 30080,
+    endpoints: [ep('10.244.0.5', 8080, true), ep('10.244.1.7', 8080), ep('10.244.2.9', 8080)],
+  },
+  {
+    namespace: 'default',
+    name: 'api',
+    portName: 'grpc',
+    proto: 'tcp',
+    clusterIP: '10.96.10.30',
+    port: 9000,
+    affinitySeconds: 10800,
+    endpoints: [ep('10.244.1.8', 9000), ep('10.244.2.4', 9000)],
+  },
+  {
+    namespace: 'default',
+    name: 'empty',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.10.40',
+    port: 80,
+    nodePort: 30040,
+    endpoints: [],
+  },
+  {
+    namespace: 'default',
+    name: 'local-only',
+    portName: '',
+    proto: 'tcp',
+    clusterIP: '10.96.10.50',
+    port: 80,
+    internalTrafficPolicy: 'Local',
+    endpoints: [ep('10.244.0.6', 80, true), ep('10.244.1.9', 80)],
+  },
+  {
+    namespace: 'default',
+    name: 'local-none',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.10.60',
+    port: 80,
+    internalTrafficPolicy: 'Local',
+    endpoints: [ep('10.244.1.11', 80)],
+  },
+  {
+    namespace: 'logging',
+    name: 'syslog',
+    portName: 'syslog',
+    proto: 'udp',
+    clusterIP: '10.96.10.80',
+    port: 514,
+    nodePort: 30514,
+    endpoints: [ep('10.244.1.10', 514)],
+  },
+  {
+    namespace: 'monitoring',
+    name: 'node-exporter',
+    portName: 'metrics',
+    proto: 'tcp',
+    clusterIP: '10.96.10.90',
+    port: 9100,
+    nodePort: 31000,
+    endpoints: [ep('10.244.0.6', 9100, true)],
+  },
+];
+
+const flannel: KubeProxyOptions['extra'] = {
+  filter: {
+    chains: ['FLANNEL-FWD'],
+    rules: [
+      '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+      '-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      '-A FLANNEL-FWD -d 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+    ],
+  },
+  nat: {
+    chains: ['FLANNEL-POSTRTG'],
+    rules: [
+      '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+      '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.0.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.0.0/24 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/24 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+      '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+    ],
+  },
+};
+
+/** LoadBalancer (with and without source ranges), externalIPs, eTP Local; FORWARD policy DROP. */
+export const kubeLbServices: ServicePort[] = [
+  {
+    namespace: 'default',
+    name: 'shop',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.10',
+    port: 80,
+    nodePort: 31080,
+    loadBalancerIPs: ['203.0.113.10'],
+    endpoints: [ep('10.244.0.6', 8080, true), ep('10.244.1.12', 8080)],
+  },
+  {
+    namespace: 'default',
+    name: 'admin',
+    portName: 'https',
+    proto: 'tcp',
+    clusterIP: '10.96.20.20',
+    port: 443,
+    nodePort: 31443,
+    loadBalancerIPs: ['203.0.113.20'],
+    sourceRanges: ['198.51.100.0/24', '203.0.113.128/25'],
+    endpoints: [ep('10.244.2.20', 8443)],
+  },
+  {
+    namespace: 'default',
+    name: 'edge',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.30',
+    port: 80,
+    nodePort: 31180,
+    loadBalancerIPs: ['203.0.113.30'],
+    externalTrafficPolicy: 'Local',
+    healthCheckNodePort: 32000,
+    endpoints: [ep('10.244.0.7', 80, true), ep('10.244.1.30', 80)],
+  },
+  {
+    namespace: 'default',
+    name: 'edge-remote',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.40',
+    port: 80,
+    nodePort: 31190,
+    loadBalancerIPs: ['203.0.113.40'],
+    externalTrafficPolicy: 'Local',
+    healthCheckNodePort: 32001,
+    endpoints: [ep('10.244.1.40', 80)],
+  },
+  {
+    namespace: 'default',
+    name: 'ext',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.50',
+    port: 80,
+    externalIPs: ['198.51.100.50'],
+    endpoints: [ep('10.244.1.50', 80)],
+  },
+  {
+    namespace: 'default',
+    name: 'ext-local',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.60',
+    port: 80,
+    externalIPs: ['198.51.100.60'],
+    externalTrafficPolicy: 'Local',
+    endpoints: [ep('10.244.0.7', 80, true)],
+  },
+  {
+    namespace: 'default',
+    name: 'ext-empty',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.70',
+    port: 80,
+    externalIPs: ['198.51.100.70'],
+    endpoints: [],
+  },
+  {
+    namespace: 'default',
+    name: 'lb-empty',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: '10.96.20.80',
+    port: 80,
+    nodePort: 31280,
+    loadBalancerIPs: ['203.0.113.80'],
+    endpoints: [],
+  },
+  {
+    namespace: 'games',
+    name: 'quake',
+    portName: '',
+    proto: 'udp',
+    clusterIP: '10.96.20.90',
+    port: 27960,
+    nodePort: 32760,
+    loadBalancerIPs: ['203.0.113.90'],
+    endpoints: [ep('10.244.0.6', 27960, true), ep('10.244.1.90', 27960), ep('10.244.2.90', 27960)],
+  },
+];
+
+const cniForward: KubeProxyOptions['extra'] = {
+  filter: { chains: [], rules: ['-A FORWARD -s 10.244.0.0/16 -m comment --comment "cni pod egress" -j ACCEPT'] },
+};
+
+const DOCKER = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+-A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+-A POSTROUTING -s 172.17.0.3/32 -d 172.17.0.3/32 -p udp -m udp --dport 5353 -j MASQUERADE
+-A DOCKER -i docker0 -j RETURN
+-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+-A DOCKER ! -i docker0 -p udp -m udp --dport 5353 -j DNAT --to-destination 172.17.0.3:5353
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:DOCKER-ISOLATION-STAGE-2 - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+-A FORWARD -i docker0 -o docker0 -j ACCEPT
+-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER -d 172.17.0.3/32 ! -i docker0 -o docker0 -p udp -m udp --dport 5353 -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+-A DOCKER-ISOLATION-STAGE-2 -j RETURN
+-A DOCKER-USER -s 203.0.113.66/32 -j DROP
+-A DOCKER-USER -i eth0 -p tcp -m tcp --dport 80 -m conntrack --ctorigdstport 8080 -j LOG --log-prefix "docker-user: "
+-A DOCKER-USER -j RETURN
+COMMIT
+`;
+
+const HOST_FIREWALL = `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -i eth0 -p udp -m udp --dport 53 -j NOTRACK
+-A PREROUTING -p tcp -m tcp --dport 2121 -j CT --helper ftp
+-A OUTPUT -o lo -p udp -m udp --dport 53 -j NOTRACK
+COMMIT
+*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:MARK-TRUSTED - [0:0]
+-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff
+-A PREROUTING -s 198.51.100.0/24 -j MARK-TRUSTED
+-A PREROUTING -m mark --mark 0x1/0xf -j RETURN
+-A PREROUTING -i cni0 -j MARK --set-xmark 0x20/0xf0
+-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+-A OUTPUT -p udp -m udp --dport 123 -j MARK --set-xmark 0x100/0x100
+-A POSTROUTING -o eth0 -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill
+-A MARK-TRUSTED -j MARK --set-xmark 0x1/0xf
+-A MARK-TRUSTED -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:PF-TLS - [0:0]
+:PORT-FORWARD - [0:0]
+-A PREROUTING -i eth0 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080
+-A PREROUTING -d 192.168.0.2/32 -j PORT-FORWARD
+-A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 8443 -j DNAT --to-destination 10.244.1.31:443
+-A OUTPUT -d 10.10.10.10/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080
+-A OUTPUT -d 192.168.0.2/32 -j PORT-FORWARD
+-A POSTROUTING -m mark --mark 0x1/0xf -o eth0 -j SNAT --to-source 192.168.0.2
+-A POSTROUTING -s 10.244.0.0/24 ! -d 10.244.0.0/16 -j MASQUERADE
+-A POSTROUTING -o cni0 -m conntrack --ctstate DNAT -j MASQUERADE
+-A PF-TLS -s 198.51.100.0/24 -p tcp -j DNAT --to-destination 10.244.2.30:443
+-A PF-TLS -j RETURN
+-A PORT-FORWARD -p tcp -m multiport --dports 2222,2223 -j DNAT --to-destination 10.244.0.5:22
+-A PORT-FORWARD -p udp -m udp --dport 5353 -j DNAT --to-destination 10.244.1.20:53
+-A PORT-FORWARD -p tcp -m tcp --dport 8443 -g PF-TLS
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:FWD-PODS - [0:0]
+:IN-SSH - [0:0]
+:IN-TRUSTED - [0:0]
+:LOG-DROP - [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate INVALID -j DROP
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p udp -m udp --dport 53 -m conntrack --ctstate UNTRACKED -j ACCEPT
+-A INPUT -m connmark --mark 0x1/0xf -j IN-TRUSTED
+-A INPUT -p tcp -m tcp --dport 22 -j IN-SSH
+-A INPUT -p tcp -m multiport --dports 80,443,8080 -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset
+-A INPUT -p udp -m udp --dport 69 -j REJECT --reject-with icmp-port-unreachable
+-A INPUT -p tcp -m tcp --dport 9000:9100 -m conntrack --ctstate NEW -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 2121 -j ACCEPT
+-A INPUT -j LOG-DROP
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -i cni0 -j FWD-PODS
+-A FORWARD -d 10.244.0.5/32 -p tcp -m tcp --dport 22 -j ACCEPT
+-A FORWARD -m conntrack --ctstate DNAT -m mark --mark 0x1/0xf -j ACCEPT
+-A FORWARD -j LOG --log-prefix "fwd-drop: "
+-A OUTPUT -o lo -j ACCEPT
+-A OUTPUT -p tcp -m tcp --dport 23 -j DROP
+-A OUTPUT -m mark --mark 0x100/0x100 -j ACCEPT
+-A OUTPUT -p udp -m udp --dport 514 -j REJECT
+-A FWD-PODS -d 10.0.0.0/8 -j REJECT --reject-with icmp-net-prohibited
+-A FWD-PODS -o eth0 -j ACCEPT
+-A IN-SSH -s 203.0.113.0/24 -j RETURN
+-A IN-SSH -s 203.0.113.0/24 -j RETURN
+-A IN-SSH -j ACCEPT
+-A IN-TRUSTED -p tcp -j ACCEPT
+-A IN-TRUSTED
+-A IN-TRUSTED -p udp -m udp --dport 161 -j ACCEPT
+-A LOG-DROP -j LOG --log-prefix "fw-drop: " --log-level 6
+-A LOG-DROP -j DROP
+COMMIT
+`;
+
+export const fixtureSources: Record<string, () => string> = {
+  'kube-cluster': () =>
+    kubeProxyRestore(kubeClusterServices, { clusterCIDR: '10.244.0.0/16', randomFully: true, extra: flannel }),
+  'kube-lb': () =>
+    kubeProxyRestore(kubeLbServices, { clusterCIDR: '10.244.0.0/16', forwardPolicy: 'DROP', extra: cniForward }),
+  docker: () => DOCKER,
+  'host-firewall': () => HOST_FIREWALL,
+};

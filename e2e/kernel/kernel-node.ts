@@ -1,0 +1,293 @@
+// A node under test: a topology, the dump loaded into its node namespace, the
+// tracing table, one xtables-monitor and a sender per namespace. `trace()` sends
+// first packets and returns what the kernel printed for each, per leg.
+
+import type { FinalVerdict, Origin, Protocol } from '../../src/model';
+import { ConntrackEvents, type CtEntry, ctKey } from './ct-events';
+import { run } from './exec';
+import { type HandleMap, readHandles } from './handles';
+import { dumpEvents, TRACE_TABLE, type TraceGroup, TraceMonitor } from './monitor';
+import { Topology, type TopologySpec } from './netns';
+import { Sender, type SendSpec } from './sender';
+import type { PacketLine } from './trace-lines';
+
+export interface KernelPacket {
+  origin: Origin;
+  proto: Extract<Protocol, 'tcp' | 'udp'>;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+export interface KernelEvent {
+  leg: number;
+  table: string;
+  chain: string;
+  kind: 'rule' | 'return' | 'policy';
+  rule: number | null;
+  verdict: string;
+  /** The rule as xtables-monitor printed it. */
+  ruleText: string;
+}
+
+export interface KernelFinal {
+  verdict: FinalVerdict;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  masqueraded: boolean;
+}
+
+export interface KernelTrace {
+  packet: KernelPacket;
+  events: KernelEvent[];
+  legs: number;
+  final: KernelFinal;
+  /** conntrack confirmed the connection (so final src/dst come from its reply tuple). */
+  confirmed: boolean;
+  /** A traversed rule used --random-fully: the kernel picked the source port. */
+  randomFully: boolean;
+  /** errno the sending socket got at once (EPERM after an OUTPUT drop…). */
+  sendError: string | null;
+  /** The monitor's lines for this packet (for reports). */
+  lines: string[];
+  problems: string[];
+}
+
+const TABLES_IN_SAVE = /^\*(raw|mangle|nat|filter|security)$/gm;
+
+export class KernelNode {
+  private topology: Topology | undefined;
+  private monitor: TraceMonitor | undefined;
+  private conntrack: ConntrackEvents | undefined;
+  private senders = new Map<'client' | 'pod' | 'node', Sender>();
+  private handles: HandleMap = new Map();
+  private recentLists: string[] = [];
+  private probePort = 9;
+
+  constructor(
+    readonly dumpText: string,
+    readonly spec: TopologySpec,
+  ) {}
+
+  get names() {
+    if (!this.topology) throw new Error('not set up');
+    return this.topology.names;
+  }
+
+  private exec(role: 'node' | 'client' | 'pod', argv: string[]): string[] {
+    if (!this.topology) throw new Error('not set up');
+    return this.topology.exec(role, argv);
+  }
+
+  async setup(): Promise<void> {
+    this.topology = await Topology.create(this.spec);
+    await run(this.exec('node', ['iptables-restore']), { input: this.dumpText });
+    await run(this.exec('node', ['nft', '-f', '-']), {
+      input: `table ip ${TRACE_TABLE} {
+  set tuples { type inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service; }
+  chain pre { type filter hook prerouting priority -350; policy accept;
+    meta l4proto . ip saddr . th sport . ip daddr . th dport @tuples meta nftrace set 1; }
+  chain out { type filter hook output priority -350; policy accept;
+    meta l4proto . ip saddr . th sport . ip daddr . th dport @tuples meta nftrace set 1; }
+}
+`,
+    });
+    const tables = [...new Set([...this.dumpText.matchAll(TABLES_IN_SAVE)].map((m) => m[1]))];
+    this.handles = await readHandles((argv) => this.exec('node', argv), tables);
+    const recent = await run(this.exec('node', ['sh', '-c', 'ls /proc/net/xt_recent 2>/dev/null || true']));
+    this.recentLists = recent.stdout.split('\n').filter(Boolean);
+
+    this.monitor = new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+    this.monitor.start();
+    this.conntrack = new ConntrackEvents(['stdbuf', '-oL', ...this.exec('node', ['conntrack', '-E', '-e', 'NEW'])]);
+    this.conntrack.start();
+    for (const role of ['client', 'pod', 'node'] as const) {
+      const sender = new Sender(this.exec(role, []));
+      sender.start();
+      this.senders.set(role, sender);
+    }
+    await this.probe();
+  }
+
+  /**
+   * Wait until the monitor prints: send a traced UDP packet from the client to
+   * the node's discard port and wait for its trace (it walks the dump like any
+   * packet; its events are dropped).
+   */
+  private async probe(): Promise<void> {
+    const monitor = this.mon();
+    const packet: KernelPacket = {
+      origin: 'external',
+      proto: 'udp',
+      src: this.spec.clientIP,
+      sport: 9,
+      dst: this.spec.nodeIP,
+      dport: this.probePort,
+    };
+    await this.addTuples([packet]);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await this.sender('external').send([packet]);
+      const ok = await monitor.settle(() => monitor.find((g) => sportOf(g.firstPacket) === '9').length > 0, 100, 500);
+      if (ok) {
+        monitor.drop(monitor.find(() => true));
+        return;
+      }
+    }
+    throw new Error(`xtables-monitor printed nothing for the probe packet: ${monitor.stderr.join('').trim()}`);
+  }
+
+  private mon(): TraceMonitor {
+    if (!this.monitor) throw new Error('not set up');
+    return this.monitor;
+  }
+
+  private sender(origin: Origin): Sender {
+    const role = origin === 'external' ? 'client' : origin === 'pod' ? 'pod' : 'node';
+    const s = this.senders.get(role);
+    if (!s) throw new Error('not set up');
+    return s;
+  }
+
+  private async addTuples(packets: KernelPacket[]): Promise<void> {
+    const elems = packets.map((p) => `${p.proto} . ${p.src} . ${p.sport} . ${p.dst} . ${p.dport}`).join(', ');
+    await run(this.exec('node', ['nft', 'add', 'element', 'ip', TRACE_TABLE, 'tuples', `{ ${elems} }`]));
+  }
+
+  /** Empty every `-m recent` list, then add the given entries (name → addresses). */
+  async setRecent(entries: Record<string, string[]>): Promise<void> {
+    if (this.recentLists.length === 0 && Object.keys(entries).length === 0) return;
+    const cmds = this.recentLists.map((l) => `echo / > /proc/net/xt_recent/${l}`);
+    for (const [name, addrs] of Object.entries(entries)) {
+      for (const a of addrs) cmds.push(`echo +${a} > /proc/net/xt_recent/${name}`);
+    }
+    await run(this.exec('node', ['sh', '-c', cmds.join('; ')]));
+  }
+
+  /**
+   * Send the packets (all of one origin) one after another and return the
+   * kernel's trace of each. Source ports must be unique within this node.
+   */
+  async trace(packets: KernelPacket[], { gapMs = 3 } = {}): Promise<KernelTrace[]> {
+    const monitor = this.mon();
+    const origin = packets[0].origin;
+    if (packets.some((p) => p.origin !== origin)) throw new Error('one origin per batch');
+    await this.addTuples(packets);
+    const sent = Date.now();
+    const result = await this.sender(origin).send(
+      packets.map(({ proto, src, sport, dst, dport }): SendSpec => ({ proto, src, sport, dst, dport })),
+      { gapMs, timeoutMs: 5000 + packets.length * (gapMs + 50) },
+    );
+    const sports = new Set(packets.map((p) => String(p.sport)));
+    const seen = () => {
+      const got = new Set(
+        monitor.find((g) => sports.has(sportOf(g.firstPacket) ?? '')).map((g) => sportOf(g.firstPacket)),
+      );
+      return [...sports].every((s) => got.has(s));
+    };
+    const settled = await monitor.settle(seen, 150, 2000 + packets.length * 20, sent);
+    const conntrack = this.conntrack?.entries ?? new Map<string, CtEntry>();
+    return packets.map((packet, i) => {
+      const groups = monitor.find(
+        (g) => sportOf(g.firstPacket) === String(packet.sport) && g.firstPacket?.fields.SRC !== undefined,
+      );
+      monitor.drop(groups);
+      const trace = this.toTrace(packet, groups, conntrack, result.errors[i] ?? null);
+      if (!settled && groups.length === 0) trace.problems.push('no trace printed within the time limit');
+      return trace;
+    });
+  }
+
+  private toTrace(
+    packet: KernelPacket,
+    groups: TraceGroup[],
+    ct: Map<string, CtEntry>,
+    sendError: string | null,
+  ): KernelTrace {
+    const problems: string[] = [];
+    const events: KernelEvent[] = [];
+    const lines: string[] = [];
+    let lastPacket: PacketLine | undefined;
+    groups.forEach((group, leg) => {
+      for (const line of group.lines) {
+        if (line.type === 'packet') {
+          lastPacket = line;
+          continue;
+        }
+        if (line.table === TRACE_TABLE) continue;
+        lines.push(line.raw.trim());
+      }
+      for (const t of dumpEvents(group)) {
+        let rule: number | null = null;
+        if (t.kind === 'rule' && t.handle !== null) {
+          const pos = this.handles.get(t.table)?.get(t.handle);
+          if (!pos) problems.push(`no rule with handle ${t.handle} in table ${t.table}`);
+          else if (pos.chain !== t.chain) problems.push(`handle ${t.handle} is in ${pos.chain}, trace says ${t.chain}`);
+          rule = pos?.position ?? null;
+        }
+        events.push({
+          leg,
+          table: t.table,
+          chain: t.chain,
+          kind: t.kind,
+          rule,
+          verdict: t.verdict,
+          ruleText: t.ruleText,
+        });
+      }
+    });
+    if (groups.length === 0) problems.push('the kernel printed no trace for this packet');
+    const last = events.at(-1);
+    let verdict: FinalVerdict = 'ACCEPT';
+    if (last?.verdict === 'DROP') verdict = / -j REJECT\b/.test(last.ruleText) ? 'REJECT' : 'DROP';
+    const entry = ct.get(ctKey(packet.proto, packet.src, packet.sport, packet.dst, packet.dport));
+    let final: KernelFinal;
+    if (entry && verdict === 'ACCEPT') {
+      final = {
+        verdict,
+        src: entry.replyDst,
+        sport: entry.replyDport,
+        dst: entry.replySrc,
+        dport: entry.replySport,
+        masqueraded: false,
+      };
+    } else {
+      const f = lastPacket?.fields;
+      final = {
+        verdict,
+        src: f?.SRC ?? packet.src,
+        sport: Number(f?.SPORT ?? packet.sport),
+        dst: f?.DST ?? packet.dst,
+        dport: Number(f?.DPORT ?? packet.dport),
+        masqueraded: false,
+      };
+    }
+    final.masqueraded = final.src !== packet.src || final.sport !== packet.sport;
+    return {
+      packet,
+      events,
+      legs: groups.length,
+      final,
+      confirmed: entry !== undefined,
+      randomFully: events.some((e) => e.ruleText.includes('--random-fully')),
+      sendError,
+      lines,
+      problems,
+    };
+  }
+
+  async teardown(): Promise<void> {
+    this.monitor?.stop();
+    this.conntrack?.stop();
+    for (const s of this.senders.values()) s.stop();
+    this.senders.clear();
+    await this.topology?.destroy();
+    this.topology = undefined;
+  }
+}
+
+function sportOf(p: PacketLine | undefined): string | undefined {
+  return p?.fields.SPORT;
+}
