@@ -1,6 +1,7 @@
 import { BUILTIN_CHAINS, type Chain, type Diagnostic, type Family, type Ruleset, type RuleStore, type Table, type TableName } from '../model';
 import { checkRule } from './decode-rule';
 import { DiagnosticSink } from './diagnostics';
+import { RangeInterner } from './interner';
 import { KNOWN_MODULES, KNOWN_TARGETS } from './vocabulary';
 import { QUOTED, TokenBuffer, tokenIs, tokenize, tokenValue, UNTERMINATED } from './tokenize';
 
@@ -31,19 +32,36 @@ const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'KUBE-MAR
 
 class RuleStoreBuilder {
   count = 0;
-  table = new Int32Array(1024);
-  chain = new Int32Array(1024);
-  position = new Int32Array(1024);
-  start = new Int32Array(1024);
-  end = new Int32Array(1024);
-  line = new Int32Array(1024);
-  column = new Int32Array(1024);
-  jumpChain = new Int32Array(1024);
-  isGoto = new Uint8Array(1024);
-  packets = new Float64Array(1024);
-  bytes = new Float64Array(1024);
-  /** Interned target name per rule (index into targetNames), -1 for none. */
-  targetName = new Int32Array(1024);
+  table: Int32Array;
+  chain: Int32Array;
+  position: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  line: Int32Array;
+  column: Int32Array;
+  jumpChain: Int32Array;
+  isGoto: Uint8Array;
+  packets: Float64Array;
+  bytes: Float64Array;
+  /** Interned target name per rule, -1 for none. */
+  targetName: Int32Array;
+
+  /** `expected`: a guess at the rule count (kube-proxy lines average ~110 bytes). */
+  constructor(expected: number) {
+    const n = Math.max(1024, expected);
+    this.table = new Int32Array(n);
+    this.chain = new Int32Array(n);
+    this.position = new Int32Array(n);
+    this.start = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.line = new Int32Array(n);
+    this.column = new Int32Array(n);
+    this.jumpChain = new Int32Array(n);
+    this.isGoto = new Uint8Array(n);
+    this.packets = new Float64Array(n);
+    this.bytes = new Float64Array(n);
+    this.targetName = new Int32Array(n);
+  }
 
   push(): number {
     if (this.count === this.table.length) this.grow();
@@ -140,18 +158,141 @@ function recogniseForeign(line: string): string | null {
   return null;
 }
 
+/** What the fast scan of an `-A CHAIN …` line found. */
+interface AppendScan {
+  chainStart: number;
+  chainEnd: number;
+  targetStart: number;
+  targetEnd: number;
+  isGoto: number;
+  /** Start/end pairs of `-m NAME` module names. */
+  modules: Int32Array;
+  moduleCount: number;
+  /** An `-s`/`-d` value contains `:` (an IPv6 address). */
+  ipv6: boolean;
+}
+
+/**
+ * Scans the common rule line, `-A CHAIN …` as iptables-save prints it, without
+ * storing tokens. Returns false for anything unusual (an escaped or
+ * unterminated quote, a quote inside a token, another command), which the
+ * general tokenizer then handles.
+ */
+function scanAppend(text: string, s: number, e: number, out: AppendScan, backslash: { at: number }): boolean {
+  if (text.charCodeAt(s) !== 45 || text.charCodeAt(s + 1) !== 65) return false;
+  let i = s + 2;
+  let c = text.charCodeAt(i);
+  if (c !== 32 && c !== 9) return false;
+  while (i < e && ((c = text.charCodeAt(i)) === 32 || c === 9)) i++;
+  out.chainStart = i;
+  while (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) {
+    if (c === 34) return false;
+    i++;
+  }
+  out.chainEnd = i;
+  if (out.chainEnd === out.chainStart) return false;
+  out.targetStart = -1;
+  out.targetEnd = -1;
+  out.isGoto = 0;
+  out.moduleCount = 0;
+  out.ipv6 = false;
+  // 0: nothing pending; 1: the next token is the target; 2: a module name; 3: an address.
+  let pending = 0;
+  while (i < e) {
+    c = text.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    const ts = i;
+    if (c === 34) {
+      const q = text.indexOf('"', i + 1);
+      if (q < 0 || q >= e) return false;
+      // An escape inside the quotes needs the full tokenizer; find the next backslash once, not per quote.
+      if (backslash.at < i) {
+        const k = text.indexOf('\\', i);
+        backslash.at = k < 0 ? text.length : k;
+      }
+      if (backslash.at < q) return false;
+      i = q + 1;
+      if (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) return false;
+      if (pending === 1 || pending === 2) return false;
+      pending = 0;
+      continue;
+    }
+    while (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) {
+      if (c === 34) return false;
+      i++;
+    }
+    if (pending !== 0) {
+      if (pending === 1) {
+        out.targetStart = ts;
+        out.targetEnd = i;
+      } else if (pending === 2) {
+        if (out.moduleCount * 2 === out.modules.length) {
+          const m = new Int32Array(out.modules.length * 2);
+          m.set(out.modules);
+          out.modules = m;
+        }
+        out.modules[out.moduleCount * 2] = ts;
+        out.modules[out.moduleCount * 2 + 1] = i;
+        out.moduleCount++;
+      } else {
+        for (let k = ts; k < i; k++) if (text.charCodeAt(k) === 58) out.ipv6 = true;
+      }
+      pending = 0;
+      continue;
+    }
+    if (text.charCodeAt(ts) !== 45) continue;
+    const len = i - ts;
+    if (len === 2) {
+      const c1 = text.charCodeAt(ts + 1);
+      if (c1 === 106 /* j */ || c1 === 103 /* g */) {
+        pending = 1;
+        out.isGoto = c1 === 103 ? 1 : 0;
+      } else if (c1 === 109 /* m */) pending = 2;
+      else if (c1 === 115 /* s */ || c1 === 100 /* d */) pending = 3;
+      else if (c1 === 65 /* A */ || c1 === 73 /* I */) return false;
+    } else if (len === 6 && text.charCodeAt(ts + 1) === 45) {
+      if (text.startsWith('--jump', ts)) {
+        pending = 1;
+        out.isGoto = 0;
+      } else if (text.startsWith('--goto', ts)) {
+        pending = 1;
+        out.isGoto = 1;
+      }
+    } else if (len === 7 && text.startsWith('--match', ts)) pending = 2;
+  }
+  return true;
+}
+
 /** Parses iptables-save / ip6tables-save output (also `iptables -S` and grep excerpts). */
 export function parseIptablesSave(text: string, options: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink();
-  const store = new RuleStoreBuilder();
+  const store = new RuleStoreBuilder(Math.ceil(text.length / 100));
   const tables: Table[] = [];
-  const targetNames: string[] = [];
-  const targetIndex = new Map<string, number>();
+  // Chain, target and module names, interned once for the whole text.
+  const names = new RangeInterner();
+  /** Per table (by index): name id → chain index + 1 (0: none). */
+  const chainIds: Int32Array[] = [];
+  /** Per name id: 1 known module, 2 unknown module (reported), 0 not looked at. */
+  const moduleState: number[] = [];
   const tok = new TokenBuffer();
+  const scan: AppendScan = {
+    chainStart: 0,
+    chainEnd: 0,
+    targetStart: 0,
+    targetEnd: 0,
+    isGoto: 0,
+    modules: new Int32Array(16),
+    moduleCount: 0,
+    ipv6: false,
+  };
   const counters = { p: 0, b: 0 };
-  const unknownModules = new Set<string>();
+  const backslash = { at: -1 };
 
   let current: Table | null = null;
+  let currentIdx = -1;
   let skippingTable = false;
   let familyHint: Family | null = null;
   let sawIPv6 = false;
@@ -161,6 +302,10 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   let lineNo = 0;
   let pos = 0;
   const len = text.length;
+  // Rules of a chain are contiguous in iptables-save output: remember the last chain.
+  let lastChainTable = -1;
+  let lastChainName = -1;
+  let lastChainIdx = -1;
 
   const openTable = (name: TableName, line: number, column: number, length: number): Table => {
     const t: Table = {
@@ -172,12 +317,22 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       committed: false,
     };
     tables.push(t);
+    chainIds.push(new Int32Array(1024));
     return t;
   };
 
-  const chainOf = (t: Table, name: string, line: number, column: number, length: number): number => {
-    let idx = t.chainIndex.get(name);
-    if (idx === undefined) {
+  const chainOf = (tableIdx: number, nameId: number, line: number, column: number, length: number): number => {
+    if (tableIdx === lastChainTable && nameId === lastChainName) return lastChainIdx;
+    const t = tables[tableIdx];
+    let ids = chainIds[tableIdx];
+    if (nameId >= ids.length) {
+      const grown = new Int32Array(Math.max(ids.length * 2, nameId + 1));
+      grown.set(ids);
+      chainIds[tableIdx] = ids = grown;
+    }
+    let idx = ids[nameId] - 1;
+    if (idx < 0) {
+      const name = names.names[nameId];
       const builtin = BUILTIN_CHAINS[t.name].includes(name);
       const c: Chain = {
         name,
@@ -190,8 +345,31 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       idx = t.chains.length;
       t.chains.push(c);
       t.chainIndex.set(name, idx);
+      ids[nameId] = idx + 1;
     }
+    lastChainTable = tableIdx;
+    lastChainName = nameId;
+    lastChainIdx = idx;
     return idx;
+  };
+
+  const checkModule = (start: number, end: number, line: number, column: number) => {
+    const id = names.intern(text, start, end);
+    const state = moduleState[id];
+    if (state !== undefined) return;
+    const mod = names.names[id];
+    if (KNOWN_MODULES.has(mod)) moduleState[id] = 1;
+    else {
+      moduleState[id] = 2;
+      sink.add(
+        'warning',
+        'unknown-match',
+        `match module '${mod}' is not modelled: the rule is kept as written and the simulator says where it assumes`,
+        line,
+        column,
+        mod.length,
+      );
+    }
   };
 
   const finishTable = (t: Table) => {
@@ -201,26 +379,26 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   };
 
   const resolveJumps = (t: Table, tableIdx: number) => {
+    const ids = chainIds[tableIdx];
+    const isHeaderless = [...headerless.values()].includes(t);
     for (const chain of t.chains) {
       for (const id of chain.rules) {
         if (store.table[id] !== tableIdx) continue;
         const nameId = store.targetName[id];
         if (nameId < 0) continue;
-        const name = targetNames[nameId];
-        const target = t.chainIndex.get(name);
-        if (target !== undefined) {
+        const target = nameId < ids.length ? ids[nameId] - 1 : -1;
+        if (target >= 0) {
           store.jumpChain[id] = target;
           if (t.chains[target].builtin) {
-            sink.add('error', 'jump-to-builtin', `cannot jump to built-in chain ${name}`, store.line[id], store.column[id], 2);
+            sink.add('error', 'jump-to-builtin', `cannot jump to built-in chain ${names.names[nameId]}`, store.line[id], store.column[id], 2);
           }
-        } else if (!KNOWN_TARGETS.has(name)) {
+        } else if (!KNOWN_TARGETS.has(names.names[nameId])) {
           // Unknown name: a chain this input never defines, or a target extension we do not know.
-          const headerlessTable = [...headerless.values()].includes(t);
           sink.add(
-            headerlessTable ? 'warning' : 'error',
+            isHeaderless ? 'warning' : 'error',
             'undefined-chain',
-            `jump to ${name}, which is not a chain in table ${t.name} nor a known target; the walk continues past this rule` +
-              (headerlessTable ? ' (the excerpt may not include that chain)' : ''),
+            `jump to ${names.names[nameId]}, which is not a chain in table ${t.name} nor a known target; the walk continues past this rule` +
+              (isHeaderless ? ' (the excerpt may not include that chain)' : ''),
             store.line[id],
             store.column[id],
             2,
@@ -228,6 +406,165 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         }
       }
     }
+  };
+
+  const tableIndexFor = (chainName: string, target: string | null): number => {
+    if (current) return currentIdx;
+    return tables.indexOf(pickHeaderless(chainName, target));
+  };
+
+  const addRule = (
+    tableIdx: number,
+    chainIdx: number,
+    start: number,
+    end: number,
+    line: number,
+    column: number,
+    targetName: number,
+    isGoto: number,
+    packets: number,
+    bytes: number,
+    insertAt: number,
+  ) => {
+    const chain = tables[tableIdx].chains[chainIdx];
+    if (current && !chain.declared && chain.rules.length === 0) {
+      sink.add('warning', 'undeclared-chain', `chain ${chain.name} gets rules but has no ':${chain.name}' line in table ${current.name}`, line, column + 3, chain.name.length);
+    }
+    const id = store.push();
+    store.table[id] = tableIdx;
+    store.chain[id] = chainIdx;
+    store.start[id] = start;
+    store.end[id] = end;
+    store.line[id] = line;
+    store.column[id] = column;
+    store.jumpChain[id] = -1;
+    store.isGoto[id] = isGoto;
+    store.packets[id] = packets;
+    store.bytes[id] = bytes;
+    store.targetName[id] = targetName;
+    if (insertAt > 0 && insertAt <= chain.rules.length) {
+      chain.rules.splice(insertAt - 1, 0, id);
+      for (let r = 0; r < chain.rules.length; r++) store.position[chain.rules[r]] = r + 1;
+    } else {
+      chain.rules.push(id);
+      store.position[id] = chain.rules.length;
+    }
+  };
+
+  /** Any rule line the fast scan declined: tokenized in full. Returns where the next line starts. */
+  const slowRule = (ruleStart: number, e: number, lineStart: number, s: number, col: number, p: number, b: number): number => {
+    let next = pos;
+    let ruleEnd = e;
+    let n = tokenize(text, ruleStart, ruleEnd, tok);
+    // iptables-save prints an unterminated quoted value across two lines; join them when the next line opens with `"`.
+    if (n > 0 && tok.flags[n - 1] & UNTERMINATED) {
+      const quoteCol = tok.openQuote - lineStart + 1;
+      let k = pos;
+      while (k < len && isBlank(text.charCodeAt(k))) k++;
+      if (text.charCodeAt(k) === 34) {
+        let nextEol = text.indexOf('\n', k);
+        if (nextEol < 0) nextEol = len;
+        ruleEnd = nextEol;
+        while (ruleEnd > k && (isBlank(text.charCodeAt(ruleEnd - 1)) || text.charCodeAt(ruleEnd - 1) === 13)) ruleEnd--;
+        n = tokenize(text, ruleStart, ruleEnd, tok);
+        next = nextEol + 1;
+        sink.add('warning', 'newline-in-quote', 'a quoted value spans two lines (its closing quote is on the next line)', lineNo, quoteCol, 1);
+      } else {
+        sink.add(
+          'error',
+          'unbalanced-quote',
+          'unbalanced quote: no closing " on this line; iptables-restore would take the rest of the line as the value',
+          lineNo,
+          quoteCol,
+          e - tok.openQuote,
+        );
+      }
+    }
+    const ruleLine = lineNo;
+    if (next !== pos) lineNo++;
+    let t0 = 0;
+    // `-4` / `-6` prefixes (iptables -S style input).
+    if (n > 0 && (tokenIs(text, tok.start[0], tok.end[0], '-4') || tokenIs(text, tok.start[0], tok.end[0], '-6'))) {
+      if (text.charCodeAt(tok.start[0] + 1) === 54) sawIPv6 = true;
+      t0 = 1;
+    }
+    if (n - t0 < 2) {
+      const foreign = recogniseForeign(text.slice(s, e));
+      if (foreign && !foreignReported) {
+        foreignReported = true;
+        sink.add('error', 'not-iptables-save', foreign, ruleLine, col, e - s);
+      } else if (!foreign) sink.add('error', 'truncated-rule', 'rule line ends before its chain name', ruleLine, col, e - s);
+      return next;
+    }
+    const cmdStart = tok.start[t0];
+    const cmdEnd = tok.end[t0];
+    const chainTokStart = tok.start[t0 + 1];
+    const chainTokEnd = tok.end[t0 + 1];
+    const cmd = text.slice(cmdStart, cmdEnd);
+    const chainName = text.slice(chainTokStart, chainTokEnd);
+    const isAppend = cmd === '-A' || cmd === '--append';
+    const isInsert = cmd === '-I' || cmd === '--insert';
+    if (!isAppend && !isInsert) {
+      if (cmd === '-N' || cmd === '--new-chain' || cmd === '-P' || cmd === '--policy') {
+        const tableIdx = tableIndexFor(chainName, null);
+        const table = tables[tableIdx];
+        const chain = table.chains[chainOf(tableIdx, names.internString(chainName), ruleLine, col, e - s)];
+        chain.declared = true;
+        if (cmd === '-P' || cmd === '--policy') {
+          const policy = n > t0 + 2 ? text.slice(tok.start[t0 + 2], tok.end[t0 + 2]) : '';
+          if (chain.builtin && (policy === 'ACCEPT' || policy === 'DROP')) chain.policy = policy;
+          else sink.add('error', 'bad-policy', `cannot set policy '${policy}' on ${chain.name}`, ruleLine, col, e - s);
+        }
+      } else {
+        const foreign = recogniseForeign(text.slice(s, e));
+        if (foreign) {
+          if (!foreignReported) sink.add('error', 'not-iptables-save', foreign, ruleLine, col, e - s);
+          foreignReported = true;
+        } else
+          sink.add(
+            'warning',
+            'unsupported-command',
+            `${cmd} is not part of iptables-save output; only -A (and -I, -N, -P) are read, this line is skipped`,
+            ruleLine,
+            col,
+            cmdEnd - cmdStart,
+          );
+      }
+      return next;
+    }
+
+    // Find the target (and note modules and address families) without decoding the rule.
+    let targetTok = -1;
+    let isGoto = 0;
+    let insertAt = -1;
+    let i = t0 + 2;
+    if (isInsert && i < n) {
+      const v = Number(text.slice(tok.start[i], tok.end[i]));
+      if (Number.isInteger(v) && v > 0) {
+        insertAt = v;
+        i++;
+      }
+    }
+    for (; i < n; i++) {
+      const ts = tok.start[i];
+      const te = tok.end[i];
+      if (tok.flags[i] & QUOTED || text.charCodeAt(ts) !== 45) continue;
+      const l = te - ts;
+      const isJump = l === 2 ? text.charCodeAt(ts + 1) === 106 || text.charCodeAt(ts + 1) === 103 : tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto');
+      if (isJump && i + 1 < n) {
+        targetTok = i + 1;
+        isGoto = text.charCodeAt(ts + (l === 2 ? 1 : 2)) === 103 ? 1 : 0;
+      } else if ((tokenIs(text, ts, te, '-m') || tokenIs(text, ts, te, '--match')) && i + 1 < n) {
+        checkModule(tok.start[i + 1], tok.end[i + 1], ruleLine, tok.start[i + 1] - lineStart + 1);
+      } else if (l === 2 && (text.charCodeAt(ts + 1) === 115 || text.charCodeAt(ts + 1) === 100) && i + 1 < n) {
+        for (let k = tok.start[i + 1]; k < tok.end[i + 1]; k++) if (text.charCodeAt(k) === 58) sawIPv6 = true;
+      }
+    }
+    const targetText = targetTok >= 0 ? tokenValue(text, tok.start[targetTok], tok.end[targetTok], tok.flags[targetTok]) : null;
+    const tableIdx = tableIndexFor(chainName, targetText);
+    const chainIdx = chainOf(tableIdx, names.internString(chainName), ruleLine, col, e - s);
+    addRule(tableIdx, chainIdx, cmdStart, ruleEnd, ruleLine, cmdStart - lineStart + 1, targetText === null ? -1 : names.internString(targetText), isGoto, p, b, insertAt);
+    return next;
   };
 
   while (pos < len) {
@@ -277,6 +614,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         continue;
       }
       current = openTable(name as TableName, lineNo, col, e - s);
+      currentIdx = tables.length - 1;
       continue;
     }
 
@@ -315,7 +653,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         continue;
       }
       const exists = current.chainIndex.has(name);
-      const idx = chainOf(current, name, lineNo, col, e - s);
+      const idx = chainOf(currentIdx, names.internString(name), lineNo, col, e - s);
       const chain = current.chains[idx];
       if (exists && chain.declared) {
         sink.add('warning', 'duplicate-chain', `chain ${name} is declared twice in table ${current.name}`, lineNo, col, e - s);
@@ -354,176 +692,22 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         ruleStart = after;
         while (ruleStart < e && isBlank(text.charCodeAt(ruleStart))) ruleStart++;
       }
-      let ruleEnd = e;
-      let n = tokenize(text, ruleStart, ruleEnd, tok);
-      // iptables-save prints an unterminated quoted value across two lines; join them when the next line opens with `"`.
-      if (n > 0 && tok.flags[n - 1] & UNTERMINATED) {
-        const quoteCol = tok.openQuote - lineStart + 1;
-        let next = pos;
-        while (next < len && isBlank(text.charCodeAt(next))) next++;
-        if (text.charCodeAt(next) === 34) {
-          let nextEol = text.indexOf('\n', next);
-          if (nextEol < 0) nextEol = len;
-          ruleEnd = nextEol;
-          while (ruleEnd > next && (isBlank(text.charCodeAt(ruleEnd - 1)) || text.charCodeAt(ruleEnd - 1) === 13)) ruleEnd--;
-          n = tokenize(text, ruleStart, ruleEnd, tok);
-          pos = nextEol + 1;
-          sink.add('warning', 'newline-in-quote', 'a quoted value spans two lines (its closing quote is on the next line)', lineNo, quoteCol, 1);
-          lineNo++;
-        } else {
-          sink.add(
-            'error',
-            'unbalanced-quote',
-            'unbalanced quote: no closing " on this line; iptables-restore would take the rest of the line as the value',
-            lineNo,
-            quoteCol,
-            e - tok.openQuote,
-          );
+      if (current && scanAppend(text, ruleStart, e, scan, backslash)) {
+        // The common case, with no token stored.
+        const chainIdx = chainOf(currentIdx, names.intern(text, scan.chainStart, scan.chainEnd), lineNo, col, e - s);
+        for (let m = 0; m < scan.moduleCount; m++) {
+          const ms = scan.modules[m * 2];
+          checkModule(ms, scan.modules[m * 2 + 1], lineNo, ms - lineStart + 1);
         }
-      }
-      let t0 = 0;
-      // `-4` / `-6` prefixes (iptables -S style input).
-      if (n > 0 && (tokenIs(text, tok.start[0], tok.end[0], '-4') || tokenIs(text, tok.start[0], tok.end[0], '-6'))) {
-        if (text.charCodeAt(tok.start[0] + 1) === 54) sawIPv6 = true;
-        t0 = 1;
-      }
-      if (n - t0 < 2) {
-        const foreign = recogniseForeign(text.slice(s, e));
-        if (foreign && !foreignReported) {
-          foreignReported = true;
-          sink.add('error', 'not-iptables-save', foreign, lineNo, col, e - s);
-        } else if (!foreign) sink.add('error', 'truncated-rule', 'rule line ends before its chain name', lineNo, col, e - s);
+        if (scan.ipv6) sawIPv6 = true;
+        const target = scan.targetStart >= 0 ? names.intern(text, scan.targetStart, scan.targetEnd) : -1;
+        addRule(currentIdx, chainIdx, ruleStart, e, lineNo, ruleStart - lineStart + 1, target, scan.isGoto, p, b, -1);
         continue;
       }
-      const cmdStart = tok.start[t0];
-      const cmdEnd = tok.end[t0];
-      const chainTokStart = tok.start[t0 + 1];
-      const chainTokEnd = tok.end[t0 + 1];
-      const cmd = text.slice(cmdStart, cmdEnd);
-      const isAppend = cmd === '-A' || cmd === '--append';
-      const isInsert = cmd === '-I' || cmd === '--insert';
-      if (!isAppend && !isInsert) {
-        if (cmd === '-N' || cmd === '--new-chain' || cmd === '-P' || cmd === '--policy') {
-          const table = current ?? pickHeaderless(text.slice(chainTokStart, chainTokEnd), null);
-          const idx = chainOf(table, text.slice(chainTokStart, chainTokEnd), lineNo, col, e - s);
-          const chain = table.chains[idx];
-          chain.declared = true;
-          if (cmd === '-P' || cmd === '--policy') {
-            const policy = n > t0 + 2 ? text.slice(tok.start[t0 + 2], tok.end[t0 + 2]) : '';
-            if (chain.builtin && (policy === 'ACCEPT' || policy === 'DROP')) chain.policy = policy;
-            else sink.add('error', 'bad-policy', `cannot set policy '${policy}' on ${chain.name}`, lineNo, col, e - s);
-          }
-        } else {
-          const foreign = recogniseForeign(text.slice(s, e));
-          if (foreign) {
-            if (!foreignReported) sink.add('error', 'not-iptables-save', foreign, lineNo, col, e - s);
-            foreignReported = true;
-          } else
-            sink.add(
-              'warning',
-              'unsupported-command',
-              `${cmd} is not part of iptables-save output; only -A (and -I, -N, -P) are read, this line is skipped`,
-              lineNo,
-              col,
-              cmdEnd - cmdStart,
-            );
-        }
-        continue;
-      }
-
-      const chainName = text.slice(chainTokStart, chainTokEnd);
-      // Find the target (and note modules and address families) without decoding the rule.
-      let targetTok = -1;
-      let isGoto = 0;
-      let insertAt = -1;
-      let i = t0 + 2;
-      if (isInsert && i < n) {
-        const v = Number(text.slice(tok.start[i], tok.end[i]));
-        if (Number.isInteger(v) && v > 0) {
-          insertAt = v;
-          i++;
-        }
-      }
-      for (; i < n; i++) {
-        const ts = tok.start[i];
-        const te = tok.end[i];
-        if (tok.flags[i] & QUOTED || text.charCodeAt(ts) !== 45) continue;
-        const l = te - ts;
-        if (l === 2) {
-          const c1 = text.charCodeAt(ts + 1);
-          if (c1 === 106 /* j */ || c1 === 103 /* g */) {
-            if (i + 1 < n) {
-              targetTok = i + 1;
-              isGoto = c1 === 103 ? 1 : 0;
-            }
-          } else if (c1 === 109 /* m */ && i + 1 < n) {
-            const mod = text.slice(tok.start[i + 1], tok.end[i + 1]);
-            if (!KNOWN_MODULES.has(mod) && !unknownModules.has(mod)) {
-              unknownModules.add(mod);
-              sink.add(
-                'warning',
-                'unknown-match',
-                `match module '${mod}' is not modelled: the rule is kept as written and the simulator says where it assumes`,
-                lineNo,
-                tok.start[i + 1] - lineStart + 1,
-                mod.length,
-              );
-            }
-          } else if ((c1 === 115 || c1 === 100) && i + 1 < n && !sawIPv6) {
-            if (text.indexOf(':', tok.start[i + 1]) < tok.end[i + 1] && text.indexOf(':', tok.start[i + 1]) >= 0)
-              sawIPv6 = true;
-          }
-        } else if (l === 6 && (tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto'))) {
-          if (i + 1 < n) {
-            targetTok = i + 1;
-            isGoto = text.charCodeAt(ts + 2) === 103 ? 1 : 0;
-          }
-        }
-      }
-
-      const table = current ?? pickHeaderless(chainName, targetTok >= 0 ? text.slice(tok.start[targetTok], tok.end[targetTok]) : null);
-      const chainIdx = chainOf(table, chainName, lineNo, col, e - s);
-      const chain = table.chains[chainIdx];
-      if (current && !chain.declared && chain.rules.length === 0) {
-        sink.add(
-          'warning',
-          'undeclared-chain',
-          `chain ${chainName} gets rules but has no ':${chainName}' line in table ${table.name}`,
-          lineNo,
-          chainTokStart - lineStart + 1,
-          chainName.length,
-        );
-      }
-      const id = store.push();
-      store.table[id] = tables.indexOf(table);
-      store.chain[id] = chainIdx;
-      store.start[id] = cmdStart;
-      store.end[id] = ruleEnd;
-      store.line[id] = lineNo;
-      store.column[id] = cmdStart - lineStart + 1;
-      store.jumpChain[id] = -1;
-      store.isGoto[id] = isGoto;
-      store.packets[id] = p;
-      store.bytes[id] = b;
-      if (targetTok >= 0) {
-        const name = tokenValue(text, tok.start[targetTok], tok.end[targetTok], tok.flags[targetTok]);
-        let nameId = targetIndex.get(name);
-        if (nameId === undefined) {
-          nameId = targetNames.length;
-          targetNames.push(name);
-          targetIndex.set(name, nameId);
-        }
-        store.targetName[id] = nameId;
-      } else store.targetName[id] = -1;
-      if (insertAt > 0 && insertAt <= chain.rules.length) {
-        chain.rules.splice(insertAt - 1, 0, id);
-        for (let r = 0; r < chain.rules.length; r++) store.position[chain.rules[r]] = r + 1;
-      } else {
-        chain.rules.push(id);
-        store.position[id] = chain.rules.length;
-      }
+      pos = slowRule(ruleStart, e, lineStart, s, col, p, b);
       continue;
     }
+
 
     const foreign = recogniseForeign(text.slice(s, e));
     if (foreign) {
