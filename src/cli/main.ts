@@ -41,7 +41,9 @@ function parseCommand(file: string, out: (s: string) => void, err: (s: string) =
   out(`${file}: ${ruleset.tables.length} tables, ${chains} chains, ${rules} rules`);
   for (const t of ruleset.tables) {
     const count = t.chains.reduce((n, c) => n + c.rules.length, 0);
-    out(`  IPv${t.family} ${t.name.padEnd(8)} ${String(t.chains.length).padStart(7)} chains ${String(count).padStart(8)} rules${t.committed ? '' : '  (no COMMIT)'}`);
+    out(
+      `  IPv${t.family} ${t.name.padEnd(8)} ${String(t.chains.length).padStart(7)} chains ${String(count).padStart(8)} rules${t.committed ? '' : '  (no COMMIT)'}`,
+    );
   }
   const services = servicesInComments(ruleset);
   out(`Services named in comments: ${services.length}`);
@@ -62,10 +64,12 @@ function hostPort(text: string, what: string): { ip: string; port: number } {
 
 class UsageError extends Error {}
 
-function describe(result: TraceResult, ruleset: Ruleset): string[] {
+function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
   const lines: string[] = [];
   result.paths.forEach((p, i) => {
-    lines.push(`path ${i + 1} of ${result.paths.length}: probability ${(p.probability * 100).toFixed(4).replace(/\.?0+$/, '')}%`);
+    lines.push(
+      `path ${i + 1} of ${result.paths.length}: probability ${(p.probability * 100).toFixed(4).replace(/\.?0+$/, '')}%`,
+    );
     let hook = '';
     for (const e of p.events) {
       if (e.implicit) continue;
@@ -76,7 +80,9 @@ function describe(result: TraceResult, ruleset: Ruleset): string[] {
       }
       const where = `${e.table}:${e.chain}${e.rule !== null ? `:${e.rule}` : `:${e.kind}`}`;
       const text = e.ruleId !== null ? `  ${getRule(ruleset, e.ruleId).text}` : '';
-      lines.push(`    ${where.padEnd(42)} ${e.verdict.padEnd(30)}${text.length > 140 ? `${text.slice(0, 137)}...` : text}`);
+      lines.push(
+        `    ${where.padEnd(42)} ${e.verdict.padEnd(30)}${text.length > 140 ? `${text.slice(0, 137)}...` : text}`,
+      );
       for (const n of e.notes ?? []) lines.push(`      ${n}`);
     }
     const f = p.final;
@@ -86,7 +92,9 @@ function describe(result: TraceResult, ruleset: Ruleset): string[] {
         : f.disposition === 'out'
           ? `sent out of ${f.iface}`
           : f.disposition;
-    lines.push(`  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`);
+    lines.push(
+      `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
+    );
     if (p.error) lines.push(`  error: ${p.error}`);
     for (const a of p.assumptions) lines.push(`  assumed at ${a.location}: ${a.what}`);
   });
@@ -115,7 +123,8 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
     strict: true,
   });
   const from = values.from as Origin | undefined;
-  if (!from || !['external', 'pod', 'local'].includes(from)) throw new UsageError('--from must be external, pod or local');
+  if (!from || !['external', 'pod', 'local'].includes(from))
+    throw new UsageError('--from must be external, pod or local');
   const proto = values.proto as Protocol;
   if (!['tcp', 'udp', 'sctp', 'icmp'].includes(proto)) throw new UsageError('--proto must be tcp, udp, sctp or icmp');
   if (!values.src || !values.dst) throw new UsageError('--src and --dst are required');
@@ -136,11 +145,15 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
   for (const d of diagnostics) if (d.severity === 'error') err(formatDiagnostic(file, d));
   const result = simulate(ruleset, ctx, packet);
   if (values.json) out(JSON.stringify(toContractJson(result)));
-  else for (const l of describe(result, ruleset)) out(l);
+  else for (const l of describeTrace(result, ruleset)) out(l);
   return result.paths.length === 0 || result.paths.some((p) => p.error) ? 1 : 0;
 }
 
-export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out = (s: string) => console.log(s),
+  err = (s: string) => console.error(s),
+): Promise<number> {
   const [command, file, ...rest] = argv;
   try {
     if (command === 'parse' && file) return parseCommand(file, out, err);

@@ -17,15 +17,15 @@ import type {
   Target,
 } from '../model';
 import { parseCidr } from './address';
-import { DiagnosticSink } from './diagnostics';
+import type { DiagnosticSink } from './diagnostics';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
   ADDRTYPES,
   CONTINUE_TARGETS,
   CT_STATES,
   CT_STATUS,
-  ICMP6_TYPES,
   ICMP_TYPES,
+  ICMP6_TYPES,
   KNOWN_MODULES,
   PROTOCOLS,
   SERVICES,
@@ -199,7 +199,16 @@ function newMatch(module: string, family: Family): Match | null {
     case 'state':
       return { kind: 'state', states: { bits: 0, invert: false } };
     case 'recent':
-      return { kind: 'recent', mode: 'set', invert: false, name: 'DEFAULT', reap: false, rttl: false, side: 'source', mask: family === 4 ? '255.255.255.255' : 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' };
+      return {
+        kind: 'recent',
+        mode: 'set',
+        invert: false,
+        name: 'DEFAULT',
+        reap: false,
+        rttl: false,
+        side: 'source',
+        mask: family === 4 ? '255.255.255.255' : 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+      };
     case 'set':
       return { kind: 'set', name: '', flags: [], invert: false, returnNomatch: false };
     case 'physdev':
@@ -513,7 +522,13 @@ function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family
       else if (name === 'limit-burst' || name === 'hashlimit-burst') m.burst = parseNumber(r.value(opt), opt);
       else if (name === 'hashlimit-above') {
         // The first packet is never above a rate.
-        Object.assign(m, { kind: 'fixed', module: 'hashlimit', text: '', matches: false, why: 'the first packet is not above any rate' });
+        Object.assign(m, {
+          kind: 'fixed',
+          module: 'hashlimit',
+          text: '',
+          matches: false,
+          why: 'the first packet is not above any rate',
+        });
         r.value(opt);
       } else if (name.startsWith('hashlimit-')) {
         if (!['hashlimit-srcmask', 'hashlimit-dstmask'].includes(name) || !r.atOption()) r.value(opt);
@@ -558,7 +573,10 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
     case 'RETURN':
       return { kind: 'return' };
     case 'REJECT':
-      return { kind: 'reject', with: get('--reject-with') ?? (family === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable') };
+      return {
+        kind: 'reject',
+        with: get('--reject-with') ?? (family === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'),
+      };
     case 'MARK':
     case 'CONNMARK': {
       let value = 0;
@@ -579,7 +597,13 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
       } else if (get('--xor-mark') !== undefined) {
         value = parseNumber(get('--xor-mark') as string, '--xor-mark');
         mask = 0;
-      } else if (name === 'CONNMARK' && (flags.has('--save-mark') || flags.has('--restore-mark') || opts.has('--save-mark') || opts.has('--restore-mark'))) {
+      } else if (
+        name === 'CONNMARK' &&
+        (flags.has('--save-mark') ||
+          flags.has('--restore-mark') ||
+          opts.has('--save-mark') ||
+          opts.has('--restore-mark'))
+      ) {
         const common = get('--mask');
         const nf = get('--nfmask') ?? common;
         const ct = get('--ctmask') ?? common;
@@ -699,7 +723,11 @@ export function decodeRule(ruleset: Ruleset, id: number, sink?: DiagnosticSink):
     // Keep the raw slice up to the next -m/-j/-g.
     while (r.more()) {
       const raw = r.peekRaw();
-      if (!r.quoted() && (raw === '-m' || raw === '--match' || raw === '-j' || raw === '--jump' || raw === '-g' || raw === '--goto')) break;
+      if (
+        !r.quoted() &&
+        (raw === '-m' || raw === '--match' || raw === '-j' || raw === '--jump' || raw === '-g' || raw === '--goto')
+      )
+        break;
       r.i++;
     }
     rule.matches.push({ kind: 'unknown', module, text: rawBetween(r, fromTok) });
@@ -770,11 +798,15 @@ export function decodeRule(ruleset: Ruleset, id: number, sink?: DiagnosticSink):
         case '-g':
         case '--goto': {
           closeMatch();
-          const name = r.value(raw);
           const isGoto = raw === '-g' || raw === '--goto';
-          if (isGoto || (table.chainIndex.has(name) && !table.chains[table.chainIndex.get(name) as number].builtin)) {
+          // The scanner already resolved jumps to user chains: reuse its answer (and the chain's own name string).
+          const jumpChain = rs.jumpChain[id];
+          const name = jumpChain >= 0 ? table.chains[jumpChain].name : r.value(raw);
+          if (jumpChain >= 0) r.i++;
+          if (isGoto || jumpChain >= 0) {
             rule.target = isGoto ? { kind: 'goto', chain: name } : { kind: 'jump', chain: name };
-            if (r.more() && !(r.peekRaw() === '-m' || r.peekRaw() === '--match')) bad(`a jump to chain ${name} takes no options`);
+            if (r.more() && !(r.peekRaw() === '-m' || r.peekRaw() === '--match'))
+              bad(`a jump to chain ${name} takes no options`);
           } else {
             const targetTok = r.i;
             try {
@@ -791,8 +823,14 @@ export function decodeRule(ruleset: Ruleset, id: number, sink?: DiagnosticSink):
       }
       // A module option. Implicit protocol modules (`-p tcp --dport 80`) are created on first use.
       if (!current || !applyOption(current, raw, r, wasInvert, family)) {
-        const implicit = rule.proto ? newMatch(rule.proto.name === 'ipv6-icmp' ? 'icmp6' : rule.proto.name, family) : null;
-        if (implicit && !rule.matches.some((m) => m.kind === implicit.kind) && applyOption(implicit as Builder, raw, r, wasInvert, family)) {
+        const implicit = rule.proto
+          ? newMatch(rule.proto.name === 'ipv6-icmp' ? 'icmp6' : rule.proto.name, family)
+          : null;
+        if (
+          implicit &&
+          !rule.matches.some((m) => m.kind === implicit.kind) &&
+          applyOption(implicit as Builder, raw, r, wasInvert, family)
+        ) {
           closeMatch();
           current = implicit as Builder;
           currentStartTok = tokIndex;
@@ -850,5 +888,3 @@ export function ruleLocation(ruleset: Ruleset, id: number): string {
   const t = ruleset.tables[ruleset.rules.table[id]];
   return `${t.name}:${t.chains[ruleset.rules.chain[id]].name}:${ruleset.rules.position[id]}`;
 }
-
-

@@ -1,9 +1,18 @@
-import { BUILTIN_CHAINS, type Chain, type Diagnostic, type Family, type Ruleset, type RuleStore, type Table, type TableName } from '../model';
+import {
+  BUILTIN_CHAINS,
+  type Chain,
+  type Diagnostic,
+  type Family,
+  type RuleStore,
+  type Ruleset,
+  type Table,
+  type TableName,
+} from '../model';
 import { checkRule } from './decode-rule';
 import { DiagnosticSink } from './diagnostics';
 import { RangeInterner } from './interner';
-import { KNOWN_MODULES, KNOWN_TARGETS } from './vocabulary';
 import { QUOTED, TokenBuffer, tokenIs, tokenize, tokenValue, UNTERMINATED } from './tokenize';
+import { KNOWN_MODULES, KNOWN_TARGETS } from './vocabulary';
 
 // The scanner: one pass over the text, classifying each line by its first
 // byte (iptables-save-format.md §6). Rules are recorded as offsets; their
@@ -27,7 +36,14 @@ const TABLE_NAMES: ReadonlySet<string> = new Set(['raw', 'mangle', 'nat', 'filte
 
 /** Chains and targets that only exist in nat, to place rules of a headerless excerpt. */
 const NAT_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SEP-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SVL-', 'KUBE-XLB-'];
-const NAT_CHAINS = new Set(['PREROUTING', 'POSTROUTING', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-NODEPORTS', 'DOCKER']);
+const NAT_CHAINS = new Set([
+  'PREROUTING',
+  'POSTROUTING',
+  'KUBE-MARK-MASQ',
+  'KUBE-POSTROUTING',
+  'KUBE-NODEPORTS',
+  'DOCKER',
+]);
 const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'KUBE-MARK-MASQ', 'NETMAP']);
 
 class RuleStoreBuilder {
@@ -183,11 +199,12 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, backsla
   let i = s + 2;
   let c = text.charCodeAt(i);
   if (c !== 32 && c !== 9) return false;
-  while (i < e && ((c = text.charCodeAt(i)) === 32 || c === 9)) i++;
+  while (i < e && isBlank(text.charCodeAt(i))) i++;
   out.chainStart = i;
-  while (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) {
+  for (; i < e; i++) {
+    c = text.charCodeAt(i);
+    if (c === 32 || c === 9) break;
     if (c === 34) return false;
-    i++;
   }
   out.chainEnd = i;
   if (out.chainEnd === out.chainStart) return false;
@@ -215,14 +232,15 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, backsla
       }
       if (backslash.at < q) return false;
       i = q + 1;
-      if (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) return false;
+      if (i < e && !isBlank(text.charCodeAt(i))) return false;
       if (pending === 1 || pending === 2) return false;
       pending = 0;
       continue;
     }
-    while (i < e && (c = text.charCodeAt(i)) !== 32 && c !== 9) {
+    for (; i < e; i++) {
+      c = text.charCodeAt(i);
+      if (c === 32 || c === 9) break;
       if (c === 34) return false;
-      i++;
     }
     if (pending !== 0) {
       if (pending === 1) {
@@ -390,7 +408,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         if (target >= 0) {
           store.jumpChain[id] = target;
           if (t.chains[target].builtin) {
-            sink.add('error', 'jump-to-builtin', `cannot jump to built-in chain ${names.names[nameId]}`, store.line[id], store.column[id], 2);
+            sink.add(
+              'error',
+              'jump-to-builtin',
+              `cannot jump to built-in chain ${names.names[nameId]}`,
+              store.line[id],
+              store.column[id],
+              2,
+            );
           }
         } else if (!KNOWN_TARGETS.has(names.names[nameId])) {
           // Unknown name: a chain this input never defines, or a target extension we do not know.
@@ -428,7 +453,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   ) => {
     const chain = tables[tableIdx].chains[chainIdx];
     if (current && !chain.declared && chain.rules.length === 0) {
-      sink.add('warning', 'undeclared-chain', `chain ${chain.name} gets rules but has no ':${chain.name}' line in table ${current.name}`, line, column + 3, chain.name.length);
+      sink.add(
+        'warning',
+        'undeclared-chain',
+        `chain ${chain.name} gets rules but has no ':${chain.name}' line in table ${current.name}`,
+        line,
+        column + 3,
+        chain.name.length,
+      );
     }
     const id = store.push();
     store.table[id] = tableIdx;
@@ -452,7 +484,15 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   };
 
   /** Any rule line the fast scan declined: tokenized in full. Returns where the next line starts. */
-  const slowRule = (ruleStart: number, e: number, lineStart: number, s: number, col: number, p: number, b: number): number => {
+  const slowRule = (
+    ruleStart: number,
+    e: number,
+    lineStart: number,
+    s: number,
+    col: number,
+    p: number,
+    b: number,
+  ): number => {
     let next = pos;
     let ruleEnd = e;
     let n = tokenize(text, ruleStart, ruleEnd, tok);
@@ -468,7 +508,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         while (ruleEnd > k && (isBlank(text.charCodeAt(ruleEnd - 1)) || text.charCodeAt(ruleEnd - 1) === 13)) ruleEnd--;
         n = tokenize(text, ruleStart, ruleEnd, tok);
         next = nextEol + 1;
-        sink.add('warning', 'newline-in-quote', 'a quoted value spans two lines (its closing quote is on the next line)', lineNo, quoteCol, 1);
+        sink.add(
+          'warning',
+          'newline-in-quote',
+          'a quoted value spans two lines (its closing quote is on the next line)',
+          lineNo,
+          quoteCol,
+          1,
+        );
       } else {
         sink.add(
           'error',
@@ -493,7 +540,8 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       if (foreign && !foreignReported) {
         foreignReported = true;
         sink.add('error', 'not-iptables-save', foreign, ruleLine, col, e - s);
-      } else if (!foreign) sink.add('error', 'truncated-rule', 'rule line ends before its chain name', ruleLine, col, e - s);
+      } else if (!foreign)
+        sink.add('error', 'truncated-rule', 'rule line ends before its chain name', ruleLine, col, e - s);
       return next;
     }
     const cmdStart = tok.start[t0];
@@ -550,7 +598,10 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       const te = tok.end[i];
       if (tok.flags[i] & QUOTED || text.charCodeAt(ts) !== 45) continue;
       const l = te - ts;
-      const isJump = l === 2 ? text.charCodeAt(ts + 1) === 106 || text.charCodeAt(ts + 1) === 103 : tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto');
+      const isJump =
+        l === 2
+          ? text.charCodeAt(ts + 1) === 106 || text.charCodeAt(ts + 1) === 103
+          : tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto');
       if (isJump && i + 1 < n) {
         targetTok = i + 1;
         isGoto = text.charCodeAt(ts + (l === 2 ? 1 : 2)) === 103 ? 1 : 0;
@@ -560,10 +611,23 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         for (let k = tok.start[i + 1]; k < tok.end[i + 1]; k++) if (text.charCodeAt(k) === 58) sawIPv6 = true;
       }
     }
-    const targetText = targetTok >= 0 ? tokenValue(text, tok.start[targetTok], tok.end[targetTok], tok.flags[targetTok]) : null;
+    const targetText =
+      targetTok >= 0 ? tokenValue(text, tok.start[targetTok], tok.end[targetTok], tok.flags[targetTok]) : null;
     const tableIdx = tableIndexFor(chainName, targetText);
     const chainIdx = chainOf(tableIdx, names.internString(chainName), ruleLine, col, e - s);
-    addRule(tableIdx, chainIdx, cmdStart, ruleEnd, ruleLine, cmdStart - lineStart + 1, targetText === null ? -1 : names.internString(targetText), isGoto, p, b, insertAt);
+    addRule(
+      tableIdx,
+      chainIdx,
+      cmdStart,
+      ruleEnd,
+      ruleLine,
+      cmdStart - lineStart + 1,
+      targetText === null ? -1 : names.internString(targetText),
+      isGoto,
+      p,
+      b,
+      insertAt,
+    );
     return next;
   };
 
@@ -595,7 +659,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
     if (c0 === 42 /* * */) {
       const name = text.slice(s + 1, e).trim();
       if (current) {
-        sink.add('error', 'missing-commit', `*${name} starts while table ${current.name} is still open: COMMIT expected before it`, lineNo, col, e - s);
+        sink.add(
+          'error',
+          'missing-commit',
+          `*${name} starts while table ${current.name} is still open: COMMIT expected before it`,
+          lineNo,
+          col,
+          e - s,
+        );
         current.committed = false;
         finishTable(current);
       }
@@ -656,7 +727,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       const idx = chainOf(currentIdx, names.internString(name), lineNo, col, e - s);
       const chain = current.chains[idx];
       if (exists && chain.declared) {
-        sink.add('warning', 'duplicate-chain', `chain ${name} is declared twice in table ${current.name}`, lineNo, col, e - s);
+        sink.add(
+          'warning',
+          'duplicate-chain',
+          `chain ${name} is declared twice in table ${current.name}`,
+          lineNo,
+          col,
+          e - s,
+        );
       }
       chain.declared = true;
       chain.span = { line: lineNo, column: col, length: e - s };
@@ -672,7 +750,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
             Math.max(1, k - j),
           );
       } else if (policy !== '-' && policy !== '') {
-        sink.add('warning', 'policy-on-user-chain', `user chain ${name} cannot have a policy ('${policy}'); ignored`, lineNo, col + (j - s), k - j);
+        sink.add(
+          'warning',
+          'policy-on-user-chain',
+          `user chain ${name} cannot have a policy ('${policy}'); ignored`,
+          lineNo,
+          col + (j - s),
+          k - j,
+        );
       }
       continue;
     }
@@ -684,7 +769,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       if (c0 === 91) {
         const after = readCounters(text, s, e, counters);
         if (after < 0) {
-          sink.add('error', 'bad-counters', 'rule counters must look like [PACKETS:BYTES]', lineNo, col, Math.min(e - s, 20));
+          sink.add(
+            'error',
+            'bad-counters',
+            'rule counters must look like [PACKETS:BYTES]',
+            lineNo,
+            col,
+            Math.min(e - s, 20),
+          );
           continue;
         }
         p = counters.p;
@@ -708,7 +800,6 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       continue;
     }
 
-
     const foreign = recogniseForeign(text.slice(s, e));
     if (foreign) {
       if (!foreignReported) sink.add('error', 'not-iptables-save', foreign, lineNo, col, e - s);
@@ -728,7 +819,14 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   }
 
   if (current) {
-    sink.add('error', 'missing-commit', `COMMIT expected at line ${lineNo + 1}: table ${current.name} is never committed (its rules are still shown)`, lineNo + 1, 1, 1);
+    sink.add(
+      'error',
+      'missing-commit',
+      `COMMIT expected at line ${lineNo + 1}: table ${current.name} is never committed (its rules are still shown)`,
+      lineNo + 1,
+      1,
+      1,
+    );
     finishTable(current);
   }
   if (headerless.size > 0) {
@@ -743,7 +841,15 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       list[0].span.length,
     );
   }
-  if (sawCR) sink.add('info', 'crlf', 'the text has Windows (CRLF) line endings; they were ignored (iptables-restore itself would reject them)', 1, 1, 1);
+  if (sawCR)
+    sink.add(
+      'info',
+      'crlf',
+      'the text has Windows (CRLF) line endings; they were ignored (iptables-restore itself would reject them)',
+      1,
+      1,
+      1,
+    );
 
   function pickHeaderless(chainName: string, target: string | null): Table {
     const nat =

@@ -4,8 +4,23 @@ import type { TraceResult } from '../model';
 export interface ContractJson {
   paths: {
     probability: number;
-    events: { table: string; chain: string; kind: 'rule' | 'return' | 'policy'; rule: number | null; verdict: string }[];
-    final: { verdict: string; src: string; sport: number; dst: string; dport: number; masqueraded: boolean; disposition: string; iface: string };
+    events: {
+      table: string;
+      chain: string;
+      kind: 'rule' | 'return' | 'policy';
+      rule: number | null;
+      verdict: string;
+    }[];
+    final: {
+      verdict: string;
+      src: string;
+      sport: number;
+      dst: string;
+      dport: number;
+      masqueraded: boolean;
+      disposition: string;
+      iface: string;
+    };
     choices: number[];
     error?: string;
     assumptions?: { location: string; what: string }[];
@@ -33,7 +48,9 @@ export function toContractJson(result: TraceResult): ContractJson {
       },
       choices: p.choices,
       ...(p.error ? { error: p.error } : {}),
-      ...(p.assumptions.length ? { assumptions: p.assumptions.map((a) => ({ location: a.location, what: a.what })) } : {}),
+      ...(p.assumptions.length
+        ? { assumptions: p.assumptions.map((a) => ({ location: a.location, what: a.what })) }
+        : {}),
     })),
     notes: result.notes,
   };

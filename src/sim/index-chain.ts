@@ -14,12 +14,19 @@ function exactDst(rule: Rule): string | null {
   if (!d || d.invert) return null;
   const full = d.cidr.family === 4 ? d.cidr.prefix === 32 : d.cidr.prefix === 128;
   if (!full) return null;
-  return d.cidr.family === 4 ? formatIp({ family: 4, value: d.cidr.addr }) : formatIp({ family: 6, value: d.cidr.addr });
+  return d.cidr.family === 4
+    ? formatIp({ family: 4, value: d.cidr.addr })
+    : formatIp({ family: 6, value: d.cidr.addr });
 }
 
 function exactDport(rule: Rule): number | null {
   for (const m of rule.matches) {
-    if ((m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') && m.dport && !m.dport.invert && m.dport.lo === m.dport.hi)
+    if (
+      (m.kind === 'tcp' || m.kind === 'udp' || m.kind === 'sctp') &&
+      m.dport &&
+      !m.dport.invert &&
+      m.dport.lo === m.dport.hi
+    )
       return m.dport.lo;
   }
   return null;
@@ -37,16 +44,22 @@ function build(ruleset: Ruleset, ids: number[]): ChainDispatch | null {
     const k = key === 'dst' ? exactDst(r) : exactDport(r);
     if (k === null) general.push(r.id);
     else {
-      let b = buckets.get(k);
-      if (!b) buckets.set(k, (b = []));
-      b.push(r.id);
+      const b = buckets.get(k);
+      if (b) b.push(r.id);
+      else buckets.set(k, [r.id]);
     }
   }
   return { key, buckets, general, merged: new Map() };
 }
 
 /** The rule ids of chain `chainIdx` that a packet to dst:dport must be tested against, in chain order. */
-export function candidates(ruleset: Ruleset, table: Table, chainIdx: number, dst: string, dport: number): ArrayLike<number> {
+export function candidates(
+  ruleset: Ruleset,
+  table: Table,
+  chainIdx: number,
+  dst: string,
+  dport: number,
+): ArrayLike<number> {
   const chain = table.chains[chainIdx];
   if (chain.rules.length < MIN_RULES) return chain.rules;
   let d = ruleset.dispatch.get(chain);
@@ -65,7 +78,8 @@ export function candidates(ruleset: Ruleset, table: Table, chainIdx: number, dst
   let i = 0;
   let j = 0;
   while (i < bucket.length || j < d.general.length) {
-    if (j >= d.general.length || (i < bucket.length && rs.position[bucket[i]] < rs.position[d.general[j]])) out.push(bucket[i++]);
+    if (j >= d.general.length || (i < bucket.length && rs.position[bucket[i]] < rs.position[d.general[j]]))
+      out.push(bucket[i++]);
     else out.push(d.general[j++]);
   }
   if (d.merged.size < 4096) d.merged.set(key, out);

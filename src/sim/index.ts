@@ -1,6 +1,7 @@
 // sim: walk a packet through a Ruleset as netfilter does.
 // In: a Ruleset, a NodeContext (defaults via nodeContext()), a Packet.
 // Out: every path the packet can take, each with its probability, kernel-style events and final header.
-export { simulate } from './walk';
+
 export { nodeContext } from './context';
-export { toContractJson, type ContractJson } from './contract';
+export { type ContractJson, toContractJson } from './contract';
+export { simulate } from './walk';

@@ -114,7 +114,8 @@ function setContains(env: MatchEnv, name: string, flags: ('src' | 'dst')[], p: P
     if (dim === 'iface') return { dim, iface: side === 'src' ? p.inIface : p.outIface };
     return { dim };
   });
-  const protoName = p.proto === PROTO_TCP ? 'tcp' : p.proto === PROTO_UDP ? 'udp' : p.proto === PROTO_SCTP ? 'sctp' : '';
+  const protoName =
+    p.proto === PROTO_TCP ? 'tcp' : p.proto === PROTO_UDP ? 'udp' : p.proto === PROTO_SCTP ? 'sctp' : '';
   for (const entry of set.entries) {
     const body = entry.trim().split(/\s+/);
     if (body.includes('nomatch')) continue;
@@ -227,16 +228,26 @@ export function matchOne(m: Match, p: PacketView, env: MatchEnv, decided: boolea
       };
     }
     case 'mark':
-      return (((p.mark & m.mask) >>> 0) === m.value) !== m.invert;
+      return ((p.mark & m.mask) >>> 0 === m.value) !== m.invert;
     case 'connmark':
-      return (((p.ctmark & m.mask) >>> 0) === m.value) !== m.invert;
+      return ((p.ctmark & m.mask) >>> 0 === m.value) !== m.invert;
     case 'conntrack': {
       if (m.ctstate && ((p.ctstate & m.ctstate.bits) !== 0) === m.ctstate.invert) return false;
       const untracked = (p.ctstate & CT_STATES.UNTRACKED) !== 0;
       // Every other conntrack option needs a tracked connection (xt_conntrack.c: no ct, no match).
       const others =
-        m.ctstatus || m.ctproto || m.ctorigsrc || m.ctorigdst || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport ||
-        m.ctorigdstport || m.ctreplsrcport || m.ctrepldstport || m.ctdir || m.unmodelled;
+        m.ctstatus ||
+        m.ctproto ||
+        m.ctorigsrc ||
+        m.ctorigdst ||
+        m.ctreplsrc ||
+        m.ctrepldst ||
+        m.ctorigsrcport ||
+        m.ctorigdstport ||
+        m.ctreplsrcport ||
+        m.ctrepldstport ||
+        m.ctdir ||
+        m.unmodelled;
       if (!others) return true;
       if (untracked) return false;
       if (m.ctstatus && ((p.ctstatus & m.ctstatus.bits) !== 0) === m.ctstatus.invert) return false;

@@ -20,7 +20,9 @@ function trace(dump: string, packet: Packet, ctx: Partial<NodeContext> = {}): Tr
 }
 
 const brief = (events: TraceEvent[]) =>
-  events.filter((e) => !e.implicit).map((e) => `${e.table}:${e.chain}:${e.kind === 'rule' ? e.rule : e.kind}:${e.verdict}`);
+  events
+    .filter((e) => !e.implicit)
+    .map((e) => `${e.table}:${e.chain}:${e.kind === 'rule' ? e.rule : e.kind}:${e.verdict}`);
 
 const NAT_BASE = ':PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n';
 const FILTER_BASE = ':INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
@@ -31,12 +33,20 @@ describe('chains, jumps and verdicts', () => {
       `*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -g A\n-A INPUT -j DROP\n-A A -j B\n-A B -j RETURN\nCOMMIT\n`,
       ext('192.168.0.2'),
     );
-    expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:1:GOTO:A', 'filter:A:1:JUMP:B', 'filter:B:1:RETURN', 'filter:INPUT:policy:ACCEPT']);
+    expect(brief(r.paths[0].events)).toEqual([
+      'filter:INPUT:1:GOTO:A',
+      'filter:A:1:JUMP:B',
+      'filter:B:1:RETURN',
+      'filter:INPUT:policy:ACCEPT',
+    ]);
     expect(r.paths[0].final).toMatchObject({ verdict: 'ACCEPT', disposition: 'local' });
   });
 
   it('a jump returns to the rule after it; falling off a user chain is an implicit return the kernel does not print', () => {
-    const r = trace(`*filter\n${FILTER_BASE}:A - [0:0]\n-A INPUT -j A\n-A INPUT -j DROP\n-A A -p udp -j ACCEPT\nCOMMIT\n`, ext('192.168.0.2'));
+    const r = trace(
+      `*filter\n${FILTER_BASE}:A - [0:0]\n-A INPUT -j A\n-A INPUT -j DROP\n-A A -p udp -j ACCEPT\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
     const ev = r.paths[0].events;
     expect(ev.map((e) => [e.chain, e.kind, e.implicit ?? false])).toEqual([
       ['INPUT', 'rule', false],
@@ -47,20 +57,33 @@ describe('chains, jumps and verdicts', () => {
   });
 
   it('a DROP policy drops what no rule accepted', () => {
-    const r = trace(`*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n`, ext('192.168.0.2'));
+    const r = trace(
+      `*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
     expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:policy:DROP']);
     expect(r.paths[0].final.verdict).toBe('DROP');
   });
 
   it('REJECT prints DROP in the trace and says REJECT in the final verdict', () => {
-    const r = trace(`*filter\n${FILTER_BASE}-A INPUT -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n`, ext('192.168.0.2'));
+    const r = trace(
+      `*filter\n${FILTER_BASE}-A INPUT -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
     expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:1:DROP']);
     expect(r.paths[0].final).toMatchObject({ verdict: 'REJECT', disposition: 'rejected', byRuleId: 0 });
   });
 
   it('ACCEPT ends only the current table: the next table at the hook still runs', () => {
-    const r = trace(`*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\nCOMMIT\n*nat\n${NAT_BASE}COMMIT\n`, ext('192.168.0.2'));
-    expect(brief(r.paths[0].events)).toEqual(['mangle:PREROUTING:1:ACCEPT', 'nat:PREROUTING:policy:ACCEPT', 'nat:INPUT:policy:ACCEPT']);
+    const r = trace(
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\nCOMMIT\n*nat\n${NAT_BASE}COMMIT\n`,
+      ext('192.168.0.2'),
+    );
+    expect(brief(r.paths[0].events)).toEqual([
+      'mangle:PREROUTING:1:ACCEPT',
+      'nat:PREROUTING:policy:ACCEPT',
+      'nat:INPUT:policy:ACCEPT',
+    ]);
   });
 
   it('MARK and LOG continue; the mark is visible to later rules', () => {
@@ -68,18 +91,28 @@ describe('chains, jumps and verdicts', () => {
       `*filter\n${FILTER_BASE}-A INPUT -j LOG --log-prefix "x: "\n-A INPUT -j MARK --set-xmark 0x4000/0x4000\n-A INPUT -m mark --mark 0x4000/0x4000 -j DROP\nCOMMIT\n`,
       ext('192.168.0.2'),
     );
-    expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:1:CONTINUE', 'filter:INPUT:2:CONTINUE', 'filter:INPUT:3:DROP']);
+    expect(brief(r.paths[0].events)).toEqual([
+      'filter:INPUT:1:CONTINUE',
+      'filter:INPUT:2:CONTINUE',
+      'filter:INPUT:3:DROP',
+    ]);
     expect(r.paths[0].events[1].after.mark).toBe(0x4000);
   });
 
   it('a jump cycle ends with a clear error, not a hang', () => {
-    const r = trace(`*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n`, ext('192.168.0.2'));
+    const r = trace(
+      `*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
     expect(r.paths[0].error).toMatch(/jump cycle/);
     expect(r.paths[0].final.verdict).toBe('ERROR');
   });
 
   it('a goto cycle ends with a clear error too', () => {
-    const r = trace(`*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -g B\n-A B -g A\nCOMMIT\n`, ext('192.168.0.2'));
+    const r = trace(
+      `*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -g B\n-A B -g A\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
     expect(r.paths[0].error).toMatch(/cycle/);
   });
 
@@ -157,7 +190,14 @@ describe('kube-proxy Services', () => {
   });
 
   it('a pod reaching its own Service is hairpinned: KUBE-SEP marks it for masquerade', () => {
-    const r = trace(KUBE, { origin: 'pod', proto: 'tcp', src: '10.244.0.5', sport: 41000, dst: '10.96.0.10', dport: 80 });
+    const r = trace(KUBE, {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.5',
+      sport: 41000,
+      dst: '10.96.0.10',
+      dport: 80,
+    });
     const own = r.paths[0];
     expect(brief(own.events)).toContain('nat:KUBE-SEP-A:1:JUMP:KUBE-MARK-MASQ');
     expect(own.final).toMatchObject({ src: '10.244.0.1', dst: '10.244.0.5', dport: 8080, masqueraded: true });
@@ -176,11 +216,24 @@ describe('kube-proxy Services', () => {
 
   it('a packet to an address that is not the node’s skips the nodeports rule', () => {
     const r = trace(KUBE, ext('192.168.0.9', 30080));
-    expect(brief(r.paths[0].events)).toEqual(['nat:PREROUTING:1:JUMP:KUBE-SERVICES', 'nat:PREROUTING:policy:ACCEPT', 'nat:POSTROUTING:1:JUMP:KUBE-POSTROUTING', 'nat:KUBE-POSTROUTING:1:RETURN', 'nat:POSTROUTING:policy:ACCEPT']);
+    expect(brief(r.paths[0].events)).toEqual([
+      'nat:PREROUTING:1:JUMP:KUBE-SERVICES',
+      'nat:PREROUTING:policy:ACCEPT',
+      'nat:POSTROUTING:1:JUMP:KUBE-POSTROUTING',
+      'nat:KUBE-POSTROUTING:1:RETURN',
+      'nat:POSTROUTING:policy:ACCEPT',
+    ]);
   });
 
   it('local → local: the lo leg sees PREROUTING and INPUT again, without nat', () => {
-    const r = trace(`*nat\n${NAT_BASE}COMMIT\n*filter\n${FILTER_BASE}COMMIT\n`, { origin: 'local', proto: 'tcp', src: '192.168.0.2', sport: 42000, dst: '192.168.0.2', dport: 22 });
+    const r = trace(`*nat\n${NAT_BASE}COMMIT\n*filter\n${FILTER_BASE}COMMIT\n`, {
+      origin: 'local',
+      proto: 'tcp',
+      src: '192.168.0.2',
+      sport: 42000,
+      dst: '192.168.0.2',
+      dport: 22,
+    });
     const ev = r.paths[0].events;
     expect(ev.map((e) => `${e.leg}:${e.table}:${e.chain}`)).toEqual([
       '0:nat:OUTPUT',
@@ -196,7 +249,11 @@ describe('kube-proxy Services', () => {
       `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -j NOTRACK\nCOMMIT\n*nat\n${NAT_BASE}COMMIT\n*filter\n${FILTER_BASE}-A INPUT -m conntrack --ctstate NEW -j DROP\n-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT\nCOMMIT\n`,
       ext('192.168.0.2'),
     );
-    expect(brief(r.paths[0].events)).toEqual(['raw:PREROUTING:1:CONTINUE', 'raw:PREROUTING:policy:ACCEPT', 'filter:INPUT:2:ACCEPT']);
+    expect(brief(r.paths[0].events)).toEqual([
+      'raw:PREROUTING:1:CONTINUE',
+      'raw:PREROUTING:policy:ACCEPT',
+      'filter:INPUT:2:ACCEPT',
+    ]);
   });
 
   it('ClientIP affinity follows a supplied recent entry', () => {
@@ -212,14 +269,18 @@ describe('kube-proxy Services', () => {
     const empty = trace(dump, ext('10.96.0.10'));
     expect(empty.paths[0].final.dst).toBe('10.0.0.1');
     expect(empty.paths[0].assumptions[0].what).toMatch(/not supplied/);
-    const given = trace(dump, ext('10.96.0.10'), { ipsets: { 'KUBE-CLUSTER-IP': { type: 'hash:ip,port', entries: ['10.96.0.10,tcp:80'] } } });
+    const given = trace(dump, ext('10.96.0.10'), {
+      ipsets: { 'KUBE-CLUSTER-IP': { type: 'hash:ip,port', entries: ['10.96.0.10,tcp:80'] } },
+    });
     expect(brief(given.paths[0].events)[0]).toBe('nat:PREROUTING:1:ACCEPT');
   });
 
   it('an unknown match is taken as not matching, and the path says it assumed', () => {
     const r = trace(`*filter\n${FILTER_BASE}-A INPUT -m frobnicate --frob 1 -j DROP\nCOMMIT\n`, ext('192.168.0.2'));
     expect(r.paths[0].final.verdict).toBe('ACCEPT');
-    expect(r.paths[0].assumptions).toEqual([{ ruleId: 0, location: 'filter:INPUT:1', what: expect.stringMatching(/frobnicate/) }]);
+    expect(r.paths[0].assumptions).toEqual([
+      { ruleId: 0, location: 'filter:INPUT:1', what: expect.stringMatching(/frobnicate/) },
+    ]);
   });
 
   it('a DNAT to 127.0.0.1 from outside is delivered only with route_localnet', () => {
@@ -231,7 +292,14 @@ describe('kube-proxy Services', () => {
   it('REDIRECT goes to the incoming interface address in PREROUTING and to 127.0.0.1 in OUTPUT', () => {
     const dump = `*nat\n${NAT_BASE}-A PREROUTING -p tcp -j REDIRECT --to-ports 15001\n-A OUTPUT -p tcp -d 10.1.1.1/32 -j REDIRECT --to-ports 15001\nCOMMIT\n`;
     expect(trace(dump, ext('10.9.9.9')).paths[0].final).toMatchObject({ dst: '192.168.0.2', dport: 15001 });
-    const local = trace(dump, { origin: 'local', proto: 'tcp', src: '192.168.0.2', sport: 1, dst: '10.1.1.1', dport: 80 });
+    const local = trace(dump, {
+      origin: 'local',
+      proto: 'tcp',
+      src: '192.168.0.2',
+      sport: 1,
+      dst: '10.1.1.1',
+      dport: 80,
+    });
     expect(local.paths[0].final).toMatchObject({ dst: '127.0.0.1', dport: 15001, disposition: 'local' });
   });
 });

@@ -163,9 +163,17 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     notes,
     steps: 0,
   };
-  if (!ruleset.tables.some((t) => t.family === family)) notes.add(`the ruleset has no IPv${family} tables: nothing filters this packet`);
+  if (!ruleset.tables.some((t) => t.family === family))
+    notes.add(`the ruleset has no IPv${family} tables: nothing filters this packet`);
 
-  const h: Header = { src: canonical(packet.src), sport: packet.sport, dst: canonical(packet.dst), dport: packet.dport, mark: packet.mark ?? 0, ctmark: 0 };
+  const h: Header = {
+    src: canonical(packet.src),
+    sport: packet.sport,
+    dst: canonical(packet.dst),
+    dport: packet.dport,
+    mark: packet.mark ?? 0,
+    ctmark: 0,
+  };
   const start: State = {
     leg: 0,
     hook: packet.origin === 'local' ? 'OUTPUT' : 'PREROUTING',
@@ -224,7 +232,14 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
   return { paths, notes: [...notes] };
 }
 
-function finish(w: Walk, s: State, verdict: FinalPacket['verdict'], disposition: FinalPacket['disposition'], iface: string, byRuleId?: number): void {
+function finish(
+  w: Walk,
+  s: State,
+  verdict: FinalPacket['verdict'],
+  disposition: FinalPacket['disposition'],
+  iface: string,
+  byRuleId?: number,
+): void {
   s.final = {
     verdict,
     src: s.h.src,
@@ -289,7 +304,12 @@ function endTable(s: State): void {
   s.frames = [];
 }
 
-function emit(w: Walk, s: State, ev: Omit<TraceEvent, 'table' | 'hook' | 'leg' | 'before' | 'after'>, before: Header): void {
+function emit(
+  w: Walk,
+  s: State,
+  ev: Omit<TraceEvent, 'table' | 'hook' | 'leg' | 'before' | 'after'>,
+  before: Header,
+): void {
   s.events.push({
     table: (s.table as Table).name,
     hook: s.hook,
@@ -316,7 +336,12 @@ function step(w: Walk, s: State): [State, State] | null {
     if (s.frames.length > 1) {
       s.frames.pop();
       const before = { ...s.h };
-      emit(w, s, { chain: chain.name, kind: 'return', rule: null, verdict: 'RETURN', ruleId: null, implicit: true }, before);
+      emit(
+        w,
+        s,
+        { chain: chain.name, kind: 'return', rule: null, verdict: 'RETURN', ruleId: null, implicit: true },
+        before,
+      );
       return null;
     }
     const builtin = table.chains[frame.chain].builtin ? chain : table.chains[table.chainIndex.get(s.hook) as number];
@@ -381,8 +406,10 @@ function jump(w: Walk, s: State, target: string, isGoto: boolean): string | null
   const table = s.table as Table;
   const idx = table.chainIndex.get(target);
   if (idx === undefined) return `jump to ${target}, which does not exist`;
-  if (s.frames.some((f) => f.chain === idx || f.via?.includes(idx))) return `jump cycle: ${target} is already on the jump stack (${s.frames.map((f) => table.chains[f.chain].name).join(' → ')})`;
-  if (!isGoto && s.frames.length >= MAX_DEPTH) return `jumps nest deeper than ${MAX_DEPTH} chains: the kernel refuses to load such a ruleset`;
+  if (s.frames.some((f) => f.chain === idx || f.via?.includes(idx)))
+    return `jump cycle: ${target} is already on the jump stack (${s.frames.map((f) => table.chains[f.chain].name).join(' → ')})`;
+  if (!isGoto && s.frames.length >= MAX_DEPTH)
+    return `jumps nest deeper than ${MAX_DEPTH} chains: the kernel refuses to load such a ruleset`;
   const frame: Frame = { chain: idx, cands: candidates(w.ruleset, table, idx, s.h.dst, s.h.dport), next: 0 };
   if (isGoto) {
     const top = s.frames[s.frames.length - 1];
@@ -485,8 +512,12 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       let port = s.h.dport;
       if (t.kind === 'dnat') {
         addr = t.range.addrFrom ?? s.h.dst;
-        if (t.range.addrFrom !== t.range.addrTo) notes.push(`the kernel picks one address of ${t.range.addrFrom}-${t.range.addrTo} by a hash; the first is shown`);
-        if (t.range.portFrom !== undefined) port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
+        if (t.range.addrFrom !== t.range.addrTo)
+          notes.push(
+            `the kernel picks one address of ${t.range.addrFrom}-${t.range.addrTo} by a hash; the first is shown`,
+          );
+        if (t.range.portFrom !== undefined)
+          port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
       } else {
         addr = s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface);
         if (!addr) {
@@ -511,7 +542,8 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       let port = s.h.sport;
       if (t.kind === 'snat') {
         addr = t.range.addrFrom ?? s.h.src;
-        if (t.range.portFrom !== undefined) port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
+        if (t.range.portFrom !== undefined)
+          port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
       } else {
         // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4); lo keeps it.
         if (s.outIface !== 'lo') {
@@ -532,14 +564,20 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         s.snatBit = true;
         s.masqueraded = true;
       }
-      notes.push(`${t.kind === 'snat' ? 'SNAT' : 'MASQUERADE'}: source ${changed ? 'becomes' : 'stays'} ${hostPort(s.h.src, port)}`);
+      notes.push(
+        `${t.kind === 'snat' ? 'SNAT' : 'MASQUERADE'}: source ${changed ? 'becomes' : 'stays'} ${hostPort(s.h.src, port)}`,
+      );
       ev('ACCEPT');
       endTable(s);
       return null;
     }
     case 'unknown':
       assumed.push(`target ${t.name} is not modelled: taken as CONTINUE`);
-      s.assumptions.push({ ruleId: rule.id, location: ruleLocation(w.ruleset, rule.id), what: `target ${t.name} is not modelled: taken as CONTINUE` });
+      s.assumptions.push({
+        ruleId: rule.id,
+        location: ruleLocation(w.ruleset, rule.id),
+        what: `target ${t.name} is not modelled: taken as CONTINUE`,
+      });
       ev('CONTINUE');
       return null;
   }
