@@ -759,17 +759,30 @@ const hostFirewall: DumpSpec = {
     hf('external → pod 10.244.0.5:22 directly (FORWARD -d pod :22 ACCEPT)', 'external', 'tcp', CLIENT, POD, 22, {
       verdict: 'ACCEPT',
     }),
-    hf('external → pod 10.244.0.5:80 directly (FORWARD LOG, policy DROP)', 'external', 'tcp', CLIENT, POD, 80, {
+    hf(
+      'external → pod 10.244.0.5:80 directly (REDIRECT -i eth0 catches any destination)',
+      'external',
+      'tcp',
+      CLIENT,
+      POD,
+      80,
+      {
+        dst: `${NODE}:8080`,
+      },
+    ),
+    hf('external → pod 10.244.0.5:8000 directly (FORWARD LOG, policy DROP)', 'external', 'tcp', CLIENT, POD, 8000, {
       verdict: 'DROP',
     }),
     hf(
-      'external trusted → pod 10.244.0.5:80 (mark set but not DNAT: policy DROP)',
+      'external trusted → pod 10.244.0.5:8000 (mark set, not DNAT: policy DROP)',
       'external',
       'tcp',
       trusted,
       POD,
-      80,
-      { verdict: 'DROP' },
+      8000,
+      {
+        verdict: 'DROP',
+      },
     ),
     hf(
       'external → remote 10.244.2.30:443 directly (FORWARD policy DROP)',

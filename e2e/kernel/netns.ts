@@ -6,7 +6,7 @@
 //   client ns                node ns                               pod ns
 //   eth0 192.168.0.1/24 ── eth0 192.168.0.2/24
 //   (+ extra /32 sources)    cni0 bridge 10.244.0.1/24 ── veth ── eth0 10.244.0.5/24 (+ /32s)
-//                            kube-ipvs0 dummy (extra LOCAL addresses)
+//                            kube-ipvs0 dummy or bridge (extra LOCAL addresses)
 //   default via node         default via client; remote pod CIDRs via client
 //
 // The client does not forward, so a packet the node sends towards a remote pod
@@ -211,7 +211,12 @@ export class Topology {
     await this.ip('pod', 'route', 'add', 'default', 'via', b.address);
 
     if (spec.localAddrs.length > 0) {
-      await this.ip('node', 'link', 'add', 'kube-ipvs0', 'type', 'dummy');
+      // A dummy like kube-proxy's ipvs mode; kernels without the dummy module
+      // get a port-less bridge, whose addresses are just as LOCAL.
+      const dummy = await run(['ip', '-n', names.node, 'link', 'add', 'kube-ipvs0', 'type', 'dummy'], {
+        allowFailure: true,
+      });
+      if (dummy.code !== 0) await this.ip('node', 'link', 'add', 'kube-ipvs0', 'type', 'bridge');
       for (const a of spec.localAddrs) await this.ip('node', 'addr', 'add', `${a}/32`, 'dev', 'kube-ipvs0');
       await this.ip('node', 'link', 'set', 'kube-ipvs0', 'up');
     }
