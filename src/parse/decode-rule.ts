@@ -16,7 +16,7 @@ import type {
   TableName,
   Target,
 } from '../model';
-import { parseCidr } from './address';
+import { parseCidr, parseIp } from './address';
 import type { DiagnosticSink } from './diagnostics';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
@@ -76,14 +76,32 @@ function bad(message: string): never {
   throw new BadValue(message);
 }
 
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isHex(text: string): boolean {
+  if (text.length < 3 || text.charCodeAt(0) !== 48 || (text.charCodeAt(1) | 32) !== 120) return false;
+  for (let i = 2; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 function parseNumber(text: string, what: string): number {
-  const v = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  const v = isHex(text) ? Number.parseInt(text, 16) : isDigits(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(v) || v > 0xffffffff) bad(`${what}: '${text}' is not a number`);
   return v;
 }
 
 function parsePort(text: string): number {
-  if (/^\d+$/.test(text)) {
+  if (isDigits(text)) {
     const v = Number(text);
     if (v > 65535) bad(`port ${text} is out of range (0–65535)`);
     return v;
@@ -156,7 +174,7 @@ function parseNatRange(text: string, family: Family): NatRange {
     const dash = addr.indexOf('-');
     const from = dash < 0 ? addr : addr.slice(0, dash);
     const to = dash < 0 ? addr : addr.slice(dash + 1);
-    for (const a of [from, to]) if (!parseCidr(a) || a.includes('/')) bad(`'${a}' is not an address`);
+    if (!parseIp(from) || (to !== from && !parseIp(to))) bad(`'${addr}' is not an address or address range`);
     range.addrFrom = from;
     range.addrTo = to;
   }
@@ -237,7 +255,7 @@ function newMatch(module: string, family: Family): Match | null {
 
 /** Applies one `--option` to the match being built. Returns false if the module has no such option. */
 function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family: Family): boolean {
-  const name = opt.replace(/^--/, '');
+  const name = opt.startsWith('--') ? opt.slice(2) : opt;
   switch (m.kind) {
     case 'tcp':
     case 'udp':
