@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './main';
+
+const FIXTURE = join(__dirname, '../../fixtures/hairpin-clusterip.rules');
+
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
+  return { code, out, err };
+}
+
+describe('chainwalk trace', () => {
+  it('prints the JSON contract: paths with probability, kernel-order events and the final packet', async () => {
+    const { code, out } = await run([
+      'trace',
+      FIXTURE,
+      '--from',
+      'external',
+      '--proto',
+      'tcp',
+      '--src',
+      '192.168.0.1:40000',
+      '--dst',
+      '172.30.0.41:80',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.paths).toHaveLength(2);
+    const [first] = json.paths;
+    expect(first.probability).toBe(0.5);
+    expect(first.events[0]).toEqual({
+      table: 'nat',
+      chain: 'PREROUTING',
+      kind: 'rule',
+      rule: 1,
+      verdict: 'JUMP:KUBE-SERVICES',
+      leg: 0,
+    });
+    // Falling off KUBE-MARK-MASQ is an implicit return: the kernel prints nothing for it, nor does the contract.
+    expect(
+      first.events.filter((e: { chain: string }) => e.chain === 'KUBE-MARK-MASQ').map((e: { kind: string }) => e.kind),
+    ).toEqual(['rule']);
+    expect(first.final).toMatchObject({ verdict: 'ACCEPT', dst: '10.244.0.5', dport: 80, masqueraded: true });
+    expect(json.paths.reduce((a: number, p: { probability: number }) => a + p.probability, 0)).toBe(1);
+  });
+
+  it('prints the walk readably', async () => {
+    const { code, out } = await run([
+      'trace',
+      FIXTURE,
+      '--from',
+      'pod',
+      '--src',
+      '10.244.0.5:40000',
+      '--dst',
+      '172.30.0.41:80',
+    ]);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/path 1 of 2: probability 50%/);
+    expect(text).toMatch(/nat:KUBE-SEP-SXIVWICOYRO3J4NJ:1 +JUMP:KUBE-MARK-MASQ/);
+    expect(text).toMatch(
+      /→ ACCEPT: sent out of cni0; packet 10\.244\.0\.1:40000 → 10\.244\.0\.5:80 \(source masqueraded\)/,
+    );
+  });
+
+  it('rejects a bad address with a usage error', async () => {
+    const { code, err } = await run(['trace', FIXTURE, '--from', 'external', '--src', 'nope', '--dst', '1.2.3.4:80']);
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--src must be IP:PORT/);
+  });
+});
+
+describe('chainwalk parse', () => {
+  it('summarises tables, chains, rules and the Services named in comments', async () => {
+    const { code, out } = await run(['parse', FIXTURE]);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/1 tables, 11 chains, 16 rules/);
+    expect(out).toContain('  ns1/svc1:p80');
+  });
+
+  it('prints every diagnostic as FILE:LINE:COL: severity: message and exits 1 on errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'bad.rules');
+    writeFileSync(file, '*filtre\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NOPE\n');
+    const { code, err } = await run(['parse', file]);
+    expect(code).toBe(1);
+    expect(err).toContain(
+      `${file}:1:2: error: unknown table 'filtre': iptables has raw, mangle, nat, filter and security; its lines are skipped until COMMIT`,
+    );
+    expect(err.some((l) => l.startsWith(`${file}:5:1: error: jump to NOPE`))).toBe(true);
+    expect(err.some((l) => l.startsWith(`${file}:6:1: error: COMMIT expected`))).toBe(true);
+  });
+});
