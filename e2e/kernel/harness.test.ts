@@ -1,0 +1,229 @@
+// The harness's own parsing and comparison, on text the kernel printed here.
+// Pure: runs without root, so a broken parser cannot hide behind a skipped suite.
+
+import { describe, expect, it } from 'vitest';
+import type { TracePath } from '../../src/model';
+import { comparePath, compareTrace } from './compare';
+import { parseConntrack } from './ct-events';
+import { handlesFromNftJson } from './handles';
+import type { KernelTrace } from './kernel-node';
+import { parseMonitorLine } from './trace-lines';
+
+describe('xtables-monitor lines', () => {
+  it('reads a rule event with a jump, its handle and rule text', () => {
+    const l = parseMonitorLine(
+      ' TRACE: 2 c559eb78 nat:PREROUTING:rule:0x6:JUMP:X  -4 -t nat -A PREROUTING -p tcp -j X',
+    );
+    expect(l).toMatchObject({
+      type: 'trace',
+      id: 'c559eb78',
+      table: 'nat',
+      chain: 'PREROUTING',
+      kind: 'rule',
+      handle: 6,
+    });
+    expect(l?.type === 'trace' && l.verdict).toBe('JUMP:X');
+    expect(l?.type === 'trace' && l.ruleText).toBe('-4 -t nat -A PREROUTING -p tcp -j X');
+  });
+
+  it('names the raw NFT_RETURN code that xtables-monitor 1.8.9 prints for -j RETURN', () => {
+    const l = parseMonitorLine(
+      ' TRACE: 2 9dd82928 nat:DOCKER:rule:0xb:0xfffffffb  -4 -t nat -A DOCKER -i docker0 -j RETURN',
+    );
+    expect(l).toMatchObject({ kind: 'rule', handle: 11, verdict: 'RETURN', rawVerdict: '0xfffffffb' });
+  });
+
+  it('reads a policy event with its trailing space', () => {
+    expect(parseMonitorLine(' TRACE: 2 c559eb78 nat:POSTROUTING:policy:ACCEPT ')).toMatchObject({
+      kind: 'policy',
+      handle: null,
+      verdict: 'ACCEPT',
+      ruleText: '',
+    });
+  });
+
+  it('reads a PACKET line into fields and flags', () => {
+    const l = parseMonitorLine(
+      'PACKET: 2 e2e0a4a4 IN=lo LOOPBACK SRC=192.168.0.2 DST=127.0.0.1 LEN=60 TOS=0x0 TTL=64 ID=1320 DF SPORT=41002 DPORT=8080 SYN MARK=0x10 ',
+    );
+    expect(l?.type).toBe('packet');
+    if (l?.type !== 'packet') return;
+    expect(l.fields).toMatchObject({
+      IN: 'lo',
+      SRC: '192.168.0.2',
+      DST: '127.0.0.1',
+      SPORT: '41002',
+      DPORT: '8080',
+      MARK: '0x10',
+    });
+    expect(l.flags).toEqual(['LOOPBACK', 'DF', 'SYN']);
+  });
+
+  it('ignores lines that are not trace output', () => {
+    expect(parseMonitorLine('conntrack v1.4.7 (conntrack-tools): 5 flow events have been shown.')).toBeNull();
+  });
+});
+
+describe('conntrack events', () => {
+  it('reads the original and reply tuple of a NEW event', () => {
+    const e = parseConntrack(
+      '    [NEW] tcp      6 120 SYN_SENT src=172.17.0.2 dst=192.168.0.1 sport=30001 dport=80 [UNREPLIED] src=192.168.0.1 dst=192.168.0.2 sport=80 dport=30001',
+    );
+    expect(e).toEqual({
+      proto: 'tcp',
+      src: '172.17.0.2',
+      dst: '192.168.0.1',
+      sport: 30001,
+      dport: 80,
+      replySrc: '192.168.0.1',
+      replyDst: '192.168.0.2',
+      replySport: 80,
+      replyDport: 30001,
+    });
+  });
+
+  it('skips protocols without ports', () => {
+    expect(
+      parseConntrack(
+        '    [NEW] unknown  2 600 src=172.17.0.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=172.17.0.1',
+      ),
+    ).toBeNull();
+  });
+});
+
+describe('nft handles', () => {
+  it('numbers rules per chain in listing order', () => {
+    const json = JSON.stringify({
+      nftables: [
+        { metainfo: {} },
+        { chain: { table: 'nat', name: 'PREROUTING' } },
+        { rule: { table: 'nat', chain: 'PREROUTING', handle: 6 } },
+        { rule: { table: 'nat', chain: 'X', handle: 7 } },
+        { rule: { table: 'nat', chain: 'PREROUTING', handle: 12 } },
+        { rule: { table: 'nat', chain: 'X', handle: 9 } },
+      ],
+    });
+    const map = handlesFromNftJson('nat', json);
+    expect(map.get(6)).toEqual({ chain: 'PREROUTING', position: 1 });
+    expect(map.get(12)).toEqual({ chain: 'PREROUTING', position: 2 });
+    expect(map.get(9)).toEqual({ chain: 'X', position: 2 });
+  });
+});
+
+const header = { src: '', sport: 0, dst: '', dport: 0, mark: 0, ctmark: 0 };
+
+function simPath(
+  events: Array<[string, string, 'rule' | 'return' | 'policy', number | null, string, boolean?]>,
+  final: Partial<TracePath['final']> = {},
+): TracePath {
+  return {
+    probability: 1,
+    events: events.map(([table, chain, kind, rule, verdict, implicit], i) => ({
+      table: table as 'nat',
+      chain,
+      kind,
+      rule,
+      verdict,
+      hook: 'PREROUTING',
+      leg: 0,
+      ruleId: i,
+      implicit,
+      before: header,
+      after: header,
+    })),
+    routes: [],
+    choices: [],
+    assumptions: [],
+    final: {
+      verdict: 'ACCEPT',
+      src: '192.168.0.1',
+      sport: 20000,
+      dst: '10.244.1.5',
+      dport: 8080,
+      masqueraded: false,
+      disposition: 'out',
+      iface: 'eth0',
+      mark: 0,
+      ...final,
+    },
+  };
+}
+
+const kernel: KernelTrace = {
+  packet: { origin: 'external', proto: 'tcp', src: '192.168.0.1', sport: 20000, dst: '192.168.0.2', dport: 80 },
+  events: [
+    { leg: 0, table: 'nat', chain: 'PREROUTING', kind: 'rule', rule: 1, verdict: 'JUMP:X', ruleText: '' },
+    { leg: 0, table: 'nat', chain: 'X', kind: 'rule', rule: 1, verdict: 'ACCEPT', ruleText: '' },
+    { leg: 0, table: 'filter', chain: 'FORWARD', kind: 'policy', rule: null, verdict: 'ACCEPT', ruleText: '' },
+  ],
+  legs: 1,
+  final: { verdict: 'ACCEPT', src: '192.168.0.1', sport: 20000, dst: '10.244.1.5', dport: 8080, masqueraded: false },
+  confirmed: true,
+  randomFully: false,
+  sendError: null,
+  lines: [],
+  problems: [],
+};
+
+describe('kernel vs simulator', () => {
+  const good = simPath([
+    ['nat', 'PREROUTING', 'rule', 1, 'JUMP:X'],
+    ['nat', 'X', 'rule', 1, 'ACCEPT'],
+    ['filter', 'FORWARD', 'policy', null, 'ACCEPT'],
+  ]);
+
+  it('agrees with an equal path', () => {
+    expect(comparePath(kernel, good)).toEqual({ eventsEqual: true, firstDiff: -1, finalDiffs: [] });
+  });
+
+  it('ignores implicit returns, which the kernel does not print', () => {
+    const withImplicit = simPath([
+      ['nat', 'PREROUTING', 'rule', 1, 'JUMP:X'],
+      ['nat', 'X', 'rule', 1, 'ACCEPT'],
+      ['nat', 'X', 'return', null, 'RETURN', true],
+      ['filter', 'FORWARD', 'policy', null, 'ACCEPT'],
+    ]);
+    expect(comparePath(kernel, withImplicit).eventsEqual).toBe(true);
+  });
+
+  it('rejects a path whose rule position differs', () => {
+    const off = simPath([
+      ['nat', 'PREROUTING', 'rule', 2, 'JUMP:X'],
+      ['nat', 'X', 'rule', 1, 'ACCEPT'],
+      ['filter', 'FORWARD', 'policy', null, 'ACCEPT'],
+    ]);
+    expect(comparePath(kernel, off)).toMatchObject({ eventsEqual: false, firstDiff: 0 });
+  });
+
+  it('rejects a path with a missing event', () => {
+    const short = simPath([
+      ['nat', 'PREROUTING', 'rule', 1, 'JUMP:X'],
+      ['nat', 'X', 'rule', 1, 'ACCEPT'],
+    ]);
+    expect(comparePath(kernel, short)).toMatchObject({ eventsEqual: false, firstDiff: 2 });
+  });
+
+  it('rejects a path whose final destination or source differs', () => {
+    const wrongDst = simPath(
+      [
+        ['nat', 'PREROUTING', 'rule', 1, 'JUMP:X'],
+        ['nat', 'X', 'rule', 1, 'ACCEPT'],
+        ['filter', 'FORWARD', 'policy', null, 'ACCEPT'],
+      ],
+      { dst: '10.244.1.6', src: '192.168.0.2', masqueraded: true },
+    );
+    const c = comparePath(kernel, wrongDst);
+    expect(c.eventsEqual).toBe(true);
+    expect(c.finalDiffs).toEqual([
+      'dst: kernel 10.244.1.5:8080, sim 10.244.1.6:8080',
+      'src: kernel 192.168.0.1, sim 192.168.0.2',
+      'masqueraded: kernel false, sim true',
+    ]);
+  });
+
+  it('finds the matching path among several', () => {
+    const other = simPath([['nat', 'PREROUTING', 'policy', null, 'ACCEPT']]);
+    const r = compareTrace(kernel, { paths: [other, good], notes: [] });
+    expect(r.matched).toBe(1);
+  });
+});
