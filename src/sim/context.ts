@@ -88,10 +88,11 @@ export function routeOut(r: Routing, dst: string): string {
   return r.ctx.uplink;
 }
 
-/** The primary address of an interface, as MASQUERADE and REDIRECT pick it. */
-export function ifaceAddress(r: Routing, iface: string): string | null {
-  if (iface === r.ctx.uplink) return r.ctx.nodeIPs[0] ?? null;
-  if (iface === r.ctx.podIface) return r.podIfaceAddress || null;
-  if (iface === 'lo') return '127.0.0.1';
+/** The primary address of an interface in the packet's family, as MASQUERADE and REDIRECT pick it. */
+export function ifaceAddress(r: Routing, iface: string, family: 4 | 6 = 4): string | null {
+  const same = (a: string) => a.includes(':') === (family === 6);
+  if (iface === r.ctx.uplink) return r.ctx.nodeIPs.find(same) ?? null;
+  if (iface === r.ctx.podIface) return r.podIfaceAddress && same(r.podIfaceAddress) ? r.podIfaceAddress : null;
+  if (iface === 'lo') return family === 4 ? '127.0.0.1' : '::1';
   return null;
 }

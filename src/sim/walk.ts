@@ -519,7 +519,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         if (t.range.portFrom !== undefined)
           port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
       } else {
-        addr = s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface);
+        addr = s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface, w.family);
         if (!addr) {
           addr = w.ctx.nodeIPs[0] ?? s.h.dst;
           notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);
@@ -547,7 +547,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       } else {
         // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4); lo keeps it.
         if (s.outIface !== 'lo') {
-          addr = ifaceAddress(w.routing, s.outIface);
+          addr = ifaceAddress(w.routing, s.outIface, w.family);
           if (!addr) {
             addr = s.h.src;
             notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
