@@ -18,6 +18,8 @@ export interface KernelPacket {
   sport: number;
   dst: string;
   dport: number;
+  /** Socket mark (SO_MARK), local origin only. */
+  mark?: number;
 }
 
 export interface KernelEvent {
@@ -177,7 +179,7 @@ export class KernelNode {
     await this.addTuples(packets);
     const sent = Date.now();
     const result = await this.sender(origin).send(
-      packets.map(({ proto, src, sport, dst, dport }): SendSpec => ({ proto, src, sport, dst, dport })),
+      packets.map(({ proto, src, sport, dst, dport, mark }): SendSpec => ({ proto, src, sport, dst, dport, mark })),
       { gapMs, timeoutMs: 5000 + packets.length * (gapMs + 50) },
     );
     const sports = new Set(packets.map((p) => String(p.sport)));

@@ -116,9 +116,10 @@ for (const dump of DUMPS) {
         origin: c.origin,
         proto: c.proto,
         src: c.src,
-        sport: nextPort++,
+        sport: c.sport ?? nextPort++,
         dst: c.dst,
         dport: c.dport,
+        mark: c.mark,
       }));
       const traces = await traceCase(node, c, packets);
       const result = judge(dump, c, traces, ruleset);
@@ -197,8 +198,8 @@ function judge(dump: DumpSpec, c: KernelCase, traces: KernelTrace[], ruleset: Ru
   const seen = new Map<number, number>();
   let result: TraceResult | undefined;
   for (const t of traces) {
-    const { origin, proto, src, sport, dst, dport } = t.packet;
-    result = sim.simulate(ruleset, ctx, { origin, proto, src, sport, dst, dport });
+    const { origin, proto, src, sport, dst, dport, mark } = t.packet;
+    result = sim.simulate(ruleset, ctx, { origin, proto, src, sport, dst, dport, ...(mark ? { mark } : {}) });
     const cmp = compareTrace(t, result);
     if (cmp.matched === null) {
       return {

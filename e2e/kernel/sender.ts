@@ -12,6 +12,8 @@ export interface SendSpec {
   sport: number;
   dst: string;
   dport: number;
+  /** SO_MARK: the packet's mark as it enters OUTPUT (local origin). */
+  mark?: number;
 }
 
 export interface SendResult {
@@ -32,6 +34,8 @@ for line in sys.stdin:
             if p["proto"] == "tcp":
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if p.get("mark"):
+                    s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
                 s.bind((p["src"], p["sport"]))
                 s.setblocking(False)
                 rc = s.connect_ex((p["dst"], p["dport"]))
@@ -39,6 +43,8 @@ for line in sys.stdin:
                 errors.append(None if rc in (0, errno.EINPROGRESS, errno.ECONNREFUSED) else errno.errorcode.get(rc, str(rc)))
             else:
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                if p.get("mark"):
+                    s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
                 s.bind((p["src"], p["sport"]))
                 try:
                     s.sendto(b"chainwalk", (p["dst"], p["dport"]))

@@ -377,6 +377,103 @@ COMMIT
 COMMIT
 `;
 
+/** Netfilter corner cases: security table, nat INPUT SNAT, goto/return, nth/random statistic, owner, marks, limit-iface-in. */
+const EDGES = `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -p udp -m udp --dport 4789 -j CT --notrack
+-A OUTPUT -p tcp -m tcp --dport 7001 -j NOTRACK
+COMMIT
+*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j DROP
+-A PREROUTING -m pkttype --pkt-type unicast -j MARK --set-xmark 0x1/0x1
+-A PREROUTING -m pkttype --pkt-type broadcast -j MARK --set-xmark 0x1000/0x1000
+-A INPUT -m connmark --mark 0x10/0x10 -j LOG --log-prefix "ct-marked: "
+-A FORWARD -i cni+ -o eth+ -j CONNMARK --set-xmark 0x10/0x10
+-A FORWARD -i eth+ -o cni+ -j CONNMARK --set-xmark 0x20/0x20
+-A OUTPUT -m owner --uid-owner 0 -j MARK --set-xmark 0x2/0x2
+-A OUTPUT -m owner --uid-owner 1000 -j MARK --set-xmark 0x4/0x4
+-A OUTPUT -m mark --mark 0x100/0x100 -j MARK --set-xmark 0x200/0x200
+-A POSTROUTING -o eth+ -j MARK --set-xmark 0x8/0x8
+-A POSTROUTING ! -o eth+ -m mark --mark 0x2/0x2 -j MARK --set-xmark 0x40/0x40
+COMMIT
+*security
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 444 -j DROP
+-A INPUT -p tcp -m tcp --dport 443 -j LOG --log-prefix "sec-in: "
+-A FORWARD -j RETURN
+-A FORWARD -j DROP
+-A OUTPUT -p udp -m udp --dport 9999 -j DROP
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:PRE-A - [0:0]
+:PRE-B - [0:0]
+:PRE-C - [0:0]
+-A PREROUTING -p tcp -m tcp --dport 2020 -j DNAT --to-destination 127.0.0.1:2020
+-A PREROUTING -p tcp -m iprange --src-range 198.51.100.10-198.51.100.20 -m tcp --dport 2021 -j DNAT --to-destination 10.244.2.21:80
+-A PREROUTING -p udp -m udp --dport 6000 -m statistic --mode nth --every 2 --packet 0 -j DNAT --to-destination 10.244.1.60:6000
+-A PREROUTING -p udp -m udp --dport 6000 -j DNAT --to-destination 10.244.1.61:6000
+-A PREROUTING -p udp -m udp --dport 6001 -m statistic --mode random --probability 0.25 -j DNAT --to-destination 10.244.1.62:6001
+-A PREROUTING -p tcp -m tcp --sport 30000:30099 -j RETURN
+-A PREROUTING -p tcp -m multiport --sports 31000,31001 -j DNAT --to-destination 10.244.1.63:80
+-A PREROUTING -d 192.168.0.2/32 -p tcp -m multiport ! --dports 1:1999,2020:2100,2500,2600,3000:65535 -j DNAT --to-destination 10.244.1.50
+-A PREROUTING -i cni0 -p tcp -m tcp --dport 2600 -j DNAT --to-destination 10.244.0.6:80
+-A PREROUTING -j PRE-A
+-A INPUT -s 198.51.100.7/32 -p tcp -m tcp --dport 2022 -j SNAT --to-source 10.99.0.1
+-A OUTPUT -p tcp -m tcp --dport 7001 -j DNAT --to-destination 10.244.1.70:7001
+-A OUTPUT -o lo -p tcp -m tcp --dport 7002 -j DNAT --to-destination 192.168.0.2:7003
+-A OUTPUT -d 10.96.0.0/12 -p tcp -j DNAT --to-destination 10.244.0.5:8080
+-A POSTROUTING -o lo -p tcp -m tcp --dport 7003 -j MASQUERADE
+-A POSTROUTING -s 10.244.0.0/24 -d 10.244.0.0/24 -j MASQUERADE
+-A POSTROUTING -s 127.0.0.0/8 ! -o lo -j MASQUERADE
+-A POSTROUTING -o eth0 -p udp -m mark --mark 0x2/0x2 -m udp --dport 7777 -j SNAT --to-source 192.168.0.2
+-A PRE-A -p tcp -m tcp --dport 2500 -j PRE-B
+-A PRE-A -p tcp -m tcp --dport 2500 -j DNAT --to-destination 10.244.1.25:2500
+-A PRE-B -g PRE-C
+-A PRE-C -s 198.51.100.7/32 -j RETURN
+-A PRE-C -j DNAT --to-destination 10.244.2.25
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:IN-LOCAL - [0:0]
+:J1 - [0:0]
+:J2 - [0:0]
+:J3 - [0:0]
+-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -j IN-LOCAL
+-A INPUT -m conntrack --ctstate DNAT --ctorigdstport 2020 -j ACCEPT
+-A INPUT -p udp -m udp --dport 5000 -m state --state NEW -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 3100 -j J1
+-A INPUT -p tcp -m tcp --dport 3100 -j REJECT --reject-with tcp-reset
+-A FORWARD -i cni0 ! -o cni0 -j ACCEPT
+-A FORWARD -m conntrack --ctstate DNAT --ctorigdst 192.168.0.2 -j ACCEPT
+-A FORWARD -p udp -m udp --dport 6001 -j ACCEPT
+-A OUTPUT -p tcp -m owner --uid-owner 0 -m tcp --dport 7010 -j REJECT --reject-with tcp-reset
+-A OUTPUT -p tcp -m owner ! --uid-owner 0 -m tcp --dport 7011 -j DROP
+-A OUTPUT -m mark --mark 0x200/0x200 -j ACCEPT
+-A IN-LOCAL -p tcp -m tcp --dport 3200 -j DROP
+-A IN-LOCAL -j RETURN
+-A J1 -j J2
+-A J1 -j ACCEPT
+-A J2 -g J3
+-A J2 -j DROP
+-A J3 -s 198.51.100.7/32 -j DROP
+-A J3 -j RETURN
+COMMIT
+`;
+
 export const fixtureSources: Record<string, () => string> = {
   'kube-cluster': () =>
     kubeProxyRestore(kubeClusterServices, { clusterCIDR: '10.244.0.0/16', randomFully: true, extra: flannel }),
@@ -384,4 +481,5 @@ export const fixtureSources: Record<string, () => string> = {
     kubeProxyRestore(kubeLbServices, { clusterCIDR: '10.244.0.0/16', forwardPolicy: 'DROP', extra: cniForward }),
   docker: () => DOCKER,
   'host-firewall': () => HOST_FIREWALL,
+  'netfilter-edges': () => EDGES,
 };
