@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
-import { getRule, parseIptablesSave } from '../parse';
+import { getRule, parseIpsetSave, parseIptablesSave } from '../parse';
 import { nodeContext, simulate, toContractJson } from '../sim';
 
 const USAGE = `usage:
   chainwalk parse FILE
   chainwalk trace FILE --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
                   [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
-                  [--local-address IP]… [--mark N] [--json]
+                  [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
 FILE may be - for standard input.`;
 
 function readInput(file: string): string {
@@ -118,6 +118,8 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
       'pod-if-ip': { type: 'string' },
       'local-address': { type: 'string', multiple: true },
       mark: { type: 'string' },
+      recent: { type: 'string', multiple: true },
+      ipsets: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -137,6 +139,16 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
   if (values['pod-if']) overrides.podIface = values['pod-if'];
   if (values['pod-if-ip']) overrides.podIfaceAddress = values['pod-if-ip'];
   if (values['local-address']) overrides.localAddresses = values['local-address'];
+  for (const r of values.recent ?? []) {
+    const [name, ips] = r.split('=');
+    if (!name || !ips) throw new UsageError(`--recent must be NAME=IP[,IP…], not '${r}'`);
+    overrides.recent = { ...overrides.recent, [name]: ips.split(',') };
+  }
+  if (values.ipsets) {
+    const { sets, diagnostics } = parseIpsetSave(readInput(values.ipsets));
+    for (const d of diagnostics) err(formatDiagnostic(values.ipsets, d));
+    overrides.ipsets = sets;
+  }
   const ctx = nodeContext(overrides);
   const packet: Packet = { origin: from, proto, src: src.ip, sport: src.port, dst: dst.ip, dport: dst.port };
   if (values.mark) packet.mark = Number(values.mark);

@@ -4,4 +4,5 @@
 
 export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
 export { findChain, findTable, getRule, ruleLocation } from './decode-rule';
+export { type IpsetParseResult, parseIpsetSave } from './ipset-save';
 export { type ParseResult, parseIptablesSave } from './iptables-save';

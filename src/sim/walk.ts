@@ -519,7 +519,8 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         if (t.range.portFrom !== undefined)
           port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
       } else {
-        addr = s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface, w.family);
+        addr =
+          s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface, w.family);
         if (!addr) {
           addr = w.ctx.nodeIPs[0] ?? s.h.dst;
           notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);

@@ -1,0 +1,45 @@
+import type { Diagnostic, IpsetState } from '../model';
+
+// `ipset save` output: `create NAME TYPE [options]` then `add NAME ENTRY [options]`.
+// Only what the simulator needs: each set's type and its entries.
+
+export interface IpsetParseResult {
+  sets: Record<string, IpsetState>;
+  diagnostics: Diagnostic[];
+}
+
+export function parseIpsetSave(text: string): IpsetParseResult {
+  const sets: Record<string, IpsetState> = {};
+  const diagnostics: Diagnostic[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, '');
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const words = line.split(/\s+/);
+    const column = raw.indexOf(words[0]) + 1;
+    if (words[0] === 'create' && words.length >= 3) {
+      sets[words[1]] = { type: words[2], entries: [] };
+    } else if (words[0] === 'add' && words.length >= 3) {
+      const set = sets[words[1]];
+      if (!set) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'ipset-undefined',
+          message: `add to set ${words[1]}, which no create line defines`,
+          span: { line: i + 1, column, length: line.length },
+        });
+        continue;
+      }
+      set.entries.push(words.slice(2).join(' '));
+    } else {
+      diagnostics.push({
+        severity: 'error',
+        code: 'ipset-bad-line',
+        message: 'not an `ipset save` line: expected `create NAME TYPE …` or `add NAME ENTRY`',
+        span: { line: i + 1, column, length: line.length },
+      });
+    }
+  }
+  return { sets, diagnostics };
+}
