@@ -35,6 +35,8 @@ export interface PathComparison {
   /** Index of the first differing step, or -1. */
   firstDiff: number;
   finalDiffs: string[];
+  /** Headers the kernel showed at base chains that the simulator's events do not carry. */
+  headerDiffs: string[];
 }
 
 export function comparePath(kernel: KernelTrace, path: TracePath): PathComparison {
@@ -62,7 +64,38 @@ export function comparePath(kernel: KernelTrace, path: TracePath): PathCompariso
     want('sport', kf.sport, sf.sport);
     want('masqueraded', kf.masqueraded, sf.masqueraded);
   }
-  return { eventsEqual: firstDiff === -1, firstDiff, finalDiffs };
+  return {
+    eventsEqual: firstDiff === -1,
+    firstDiff,
+    finalDiffs,
+    headerDiffs: firstDiff === -1 ? headerDiffs(kernel, path) : [],
+  };
+}
+
+/**
+ * At each base chain's first event the kernel showed the header: addresses and
+ * ports as the event saw them, and the mark after the event's own rule (MARK
+ * acts inside the rule; NAT only when the hook is done).
+ */
+export function headerDiffs(kernel: KernelTrace, path: TracePath): string[] {
+  const sim = path.events.filter((e) => !e.implicit);
+  const out: string[] = [];
+  kernel.events.forEach((k, i) => {
+    const s = sim[i];
+    if (!k.seen || !s) return;
+    const at = formatStep(k);
+    const kh = k.seen;
+    if (kh.src !== s.before.src || kh.dst !== s.before.dst || kh.dport !== s.before.dport) {
+      out.push(
+        `${at}: kernel saw ${kh.src} → ${kh.dst}:${kh.dport}, sim ${s.before.src} → ${s.before.dst}:${s.before.dport}`,
+      );
+    }
+    if (!kernel.randomFully && kh.sport !== s.before.sport)
+      out.push(`${at}: kernel saw sport ${kh.sport}, sim ${s.before.sport}`);
+    if (kh.mark !== s.after.mark)
+      out.push(`${at}: kernel mark 0x${kh.mark.toString(16)}, sim 0x${s.after.mark.toString(16)}`);
+  });
+  return out;
 }
 
 export interface CaseComparison {
@@ -75,11 +108,13 @@ export interface CaseComparison {
 
 export function compareTrace(kernel: KernelTrace, result: TraceResult): CaseComparison {
   const comparisons = result.paths.map((p) => comparePath(kernel, p));
-  const matched = comparisons.findIndex((c) => c.eventsEqual && c.finalDiffs.length === 0);
+  const matched = comparisons.findIndex(
+    (c) => c.eventsEqual && c.finalDiffs.length === 0 && c.headerDiffs.length === 0,
+  );
   let closest = 0;
   let best = -2;
   comparisons.forEach((c, i) => {
-    const score = c.eventsEqual ? Number.MAX_SAFE_INTEGER - c.finalDiffs.length : c.firstDiff;
+    const score = c.eventsEqual ? Number.MAX_SAFE_INTEGER - c.finalDiffs.length - c.headerDiffs.length : c.firstDiff;
     if (score > best) {
       best = score;
       closest = i;
@@ -113,5 +148,6 @@ export function explain(kernel: KernelTrace, result: TraceResult, cmp: CaseCompa
     );
   }
   if (c?.finalDiffs.length) out.push(`final differs: ${c.finalDiffs.join('; ')}`);
+  if (c?.headerDiffs.length) out.push(`headers differ:\n  ${c.headerDiffs.join('\n  ')}`);
   return out.join('\n');
 }

@@ -173,7 +173,7 @@ describe('kernel vs simulator', () => {
   ]);
 
   it('agrees with an equal path', () => {
-    expect(comparePath(kernel, good)).toEqual({ eventsEqual: true, firstDiff: -1, finalDiffs: [] });
+    expect(comparePath(kernel, good)).toEqual({ eventsEqual: true, firstDiff: -1, finalDiffs: [], headerDiffs: [] });
   });
 
   it('ignores implicit returns, which the kernel does not print', () => {
@@ -219,6 +219,25 @@ describe('kernel vs simulator', () => {
       'src: kernel 192.168.0.1, sim 192.168.0.2',
       'masqueraded: kernel false, sim true',
     ]);
+  });
+
+  it('checks the header the kernel showed at a base chain: addresses before NAT, mark after the rule', () => {
+    const seen = { src: '192.168.0.1', sport: 20000, dst: '192.168.0.2', dport: 80, mark: 0x4000 };
+    const k: KernelTrace = { ...kernel, events: kernel.events.map((e, i) => (i === 0 ? { ...e, seen } : e)) };
+    const path = simPath([
+      ['nat', 'PREROUTING', 'rule', 1, 'JUMP:X'],
+      ['nat', 'X', 'rule', 1, 'ACCEPT'],
+      ['filter', 'FORWARD', 'policy', null, 'ACCEPT'],
+    ]);
+    path.events[0].before = { ...header, src: '192.168.0.1', sport: 20000, dst: '192.168.0.2', dport: 80 };
+    path.events[0].after = { ...path.events[0].before, mark: 0x4000 };
+    expect(comparePath(k, path).headerDiffs).toEqual([]);
+    path.events[0].after = { ...path.events[0].before, mark: 0 };
+    expect(comparePath(k, path).headerDiffs).toEqual(['0:nat:PREROUTING:rule:1:JUMP:X: kernel mark 0x4000, sim 0x0']);
+    path.events[0].before = { ...path.events[0].before, dst: '10.244.1.5' };
+    expect(comparePath(k, path).headerDiffs[0]).toContain(
+      'kernel saw 192.168.0.1 → 192.168.0.2:80, sim 192.168.0.1 → 10.244.1.5:80',
+    );
   });
 
   it('finds the matching path among several', () => {

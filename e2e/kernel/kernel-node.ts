@@ -9,7 +9,7 @@ import { type HandleMap, readHandles } from './handles';
 import { dumpEvents, TRACE_TABLE, type TraceGroup, TraceMonitor } from './monitor';
 import { Topology, type TopologySpec } from './netns';
 import { Sender, type SendSpec } from './sender';
-import type { PacketLine } from './trace-lines';
+import type { PacketLine, TraceLine } from './trace-lines';
 
 export interface KernelPacket {
   origin: Origin;
@@ -31,6 +31,12 @@ export interface KernelEvent {
   verdict: string;
   /** The rule as xtables-monitor printed it. */
   ruleText: string;
+  /**
+   * On the first event of each base chain: the header the PACKET line before it
+   * showed, i.e. as that event saw it (NAT not yet applied by this hook, a mark
+   * set by this very rule already applied).
+   */
+  seen?: { src: string; sport: number; dst: string; dport: number; mark: number };
 }
 
 export interface KernelFinal {
@@ -213,12 +219,18 @@ export class KernelNode {
     const lines: string[] = [];
     let lastPacket: PacketLine | undefined;
     groups.forEach((group, leg) => {
+      // The PACKET line printed before each base chain's first event.
+      const seenBefore = new Map<TraceLine, PacketLine>();
+      let pending: PacketLine | undefined;
       for (const line of group.lines) {
         if (line.type === 'packet') {
           lastPacket = line;
+          pending = line;
           continue;
         }
         if (line.table === TRACE_TABLE) continue;
+        if (pending) seenBefore.set(line, pending);
+        pending = undefined;
         lines.push(line.raw.trim());
       }
       for (const t of dumpEvents(group)) {
@@ -229,6 +241,14 @@ export class KernelNode {
           else if (pos.chain !== t.chain) problems.push(`handle ${t.handle} is in ${pos.chain}, trace says ${t.chain}`);
           rule = pos?.position ?? null;
         }
+        const p = seenBefore.get(t)?.fields;
+        const seen = p && {
+          src: p.SRC,
+          sport: Number(p.SPORT),
+          dst: p.DST,
+          dport: Number(p.DPORT),
+          mark: p.MARK ? Number.parseInt(p.MARK, 16) : 0,
+        };
         events.push({
           leg,
           table: t.table,
@@ -237,6 +257,7 @@ export class KernelNode {
           rule,
           verdict: t.verdict,
           ruleText: t.ruleText,
+          seen,
         });
       }
     });

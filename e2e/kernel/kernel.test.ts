@@ -25,6 +25,11 @@ interface CaseResult {
   detail?: string;
   /** For repeated sends: how often each simulator path was seen. */
   pathsSeen?: string;
+  /** Kernel events compared step by step, and how many of them also by header (PACKET lines). */
+  steps?: number;
+  headerChecks?: number;
+  /** Where the simulator said it had to assume, on the paths the kernel took. */
+  assumptions?: string[];
 }
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'kernel');
@@ -228,5 +233,15 @@ function judge(dump: DumpSpec, c: KernelCase, traces: KernelTrace[], ruleset: Ru
       };
     }
   }
-  return { ...base, status: 'agreed', pathsSeen: paths.length > 1 ? pathsSeen : undefined };
+  const assumptions = [
+    ...new Set([...seen.keys()].flatMap((i) => (paths[i]?.assumptions ?? []).map((a) => `${a.location}: ${a.what}`))),
+  ];
+  return {
+    ...base,
+    status: 'agreed',
+    pathsSeen: paths.length > 1 ? pathsSeen : undefined,
+    steps: traces.reduce((n, t) => n + t.events.length, 0),
+    headerChecks: traces.reduce((n, t) => n + t.events.filter((e) => e.seen).length, 0),
+    assumptions: assumptions.length ? assumptions : undefined,
+  };
 }
