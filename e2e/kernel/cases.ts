@@ -2,10 +2,10 @@
 // what it exercises. Source ports are assigned by the suite (fresh per packet).
 
 import type { FinalVerdict, NodeContext, Origin } from '../../src/model';
-import { kubeClusterServices, kubeLbServices } from './fixtures-gen/dumps';
+import { kubeClusterServices, kubeLbServices, kubeV6Services } from './fixtures-gen/dumps';
 import type { ServicePort } from './fixtures-gen/kube-proxy';
 import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
-import { DEFAULT_BRIDGE, type TopologySpec } from './netns';
+import { type TopologySpec, topologySpec } from './netns';
 
 export interface KernelCase {
   name: string;
@@ -57,6 +57,7 @@ function serviceCases(
   sp: ServicePort,
   from: Array<{ origin: Origin; src: string }>,
   only?: Array<'cluster' | 'nodeport' | 'nodeport-lo' | 'lb' | 'external'>,
+  hosts: { node: string; lo: string } = { node: NODE, lo: '127.0.0.1' },
 ): KernelCase[] {
   const S = servicePortName(sp);
   const n = sp.endpoints.length;
@@ -64,8 +65,8 @@ function serviceCases(
   const dsts: Array<{ kind: 'cluster' | 'nodeport' | 'nodeport-lo' | 'lb' | 'external'; dst: string; dport: number }> =
     [{ kind: 'cluster', dst: sp.clusterIP, dport: sp.port }];
   if (sp.nodePort) {
-    dsts.push({ kind: 'nodeport', dst: NODE, dport: sp.nodePort });
-    dsts.push({ kind: 'nodeport-lo', dst: '127.0.0.1', dport: sp.nodePort });
+    dsts.push({ kind: 'nodeport', dst: hosts.node, dport: sp.nodePort });
+    dsts.push({ kind: 'nodeport-lo', dst: hosts.lo, dport: sp.nodePort });
   }
   for (const lb of sp.loadBalancerIPs ?? []) dsts.push({ kind: 'lb', dst: lb, dport: sp.port });
   for (const e of sp.externalIPs ?? []) dsts.push({ kind: 'external', dst: e, dport: sp.port });
@@ -1240,16 +1241,126 @@ const netfilterEdges: DumpSpec = {
   ],
 };
 
-export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, docker, hostFirewall, netfilterEdges];
+// ---- kube-v6: kube-proxy in IPv6 (ip6tables) ----
+
+const N6 = 'fd00::2';
+const C6 = 'fd00::1';
+const P6 = 'fd00:10:244::5';
+const k6 = (name: string) => svc(kubeV6Services, name);
+const v6hosts = { node: N6, lo: '::1' };
+const pod6 = { origin: 'pod' as const, src: P6 };
+const pod6b = { origin: 'pod' as const, src: 'fd00:10:244::6' };
+const ext6 = { origin: 'external' as const, src: C6 };
+const ext6In = { origin: 'external' as const, src: '2001:db8:3::7' };
+const ext6Out = { origin: 'external' as const, src: '2001:db8:4::9' };
+const local6 = { origin: 'local' as const, src: N6 };
+const local6lo = { origin: 'local' as const, src: '::1' };
+const api6 = k6('api');
+const api6Sep = (ip: string) => {
+  const ep = api6.endpoints.find((x) => x.ip === ip);
+  if (!ep) throw new Error(ip);
+  return sepChain(api6, ep);
+};
+
+const kubeV6: DumpSpec = {
+  name: 'kube-v6',
+  fixture: 'kube-v6.rules',
+  topology: { family: 6, podAddrs: ['fd00:10:244::6'] },
+  cases: [
+    ...serviceCases(k6('kubernetes'), [pod6, ext6, local6], undefined, v6hosts),
+    ...serviceCases(k6('kube-dns'), [pod6, pod6b, ext6, local6], undefined, v6hosts),
+    ...serviceCases(k6('web'), [pod6, ext6, local6, local6lo], undefined, v6hosts),
+    ...serviceCases(k6('empty'), [pod6, ext6, local6], undefined, v6hosts),
+    ...serviceCases(k6('shop'), [ext6, pod6, local6], ['cluster', 'nodeport', 'lb'], v6hosts),
+    ...serviceCases(k6('admin'), [ext6In, ext6Out, pod6], ['lb'], v6hosts),
+    ...serviceCases(k6('edge'), [ext6, pod6, local6], ['lb', 'nodeport'], v6hosts),
+    ...serviceCases(k6('ext'), [ext6, pod6, local6], ['external', 'cluster'], v6hosts),
+    {
+      name: 'pod → default/api:grpc [fd00:96::1e]:9000, recent entry for fd00:10:244:2::4 (IPv6 affinity)',
+      origin: 'pod',
+      proto: 'tcp',
+      src: P6,
+      dst: api6.clusterIP,
+      dport: api6.port,
+      affinity: true,
+      recent: { [api6Sep('fd00:10:244:2::4')]: [P6] },
+      expect: { dst: 'fd00:10:244:2::4:9000' },
+    },
+    {
+      name: 'pod → default/api:grpc [fd00:96::1e]:9000, no recent entry (statistic)',
+      origin: 'pod',
+      proto: 'tcp',
+      src: P6,
+      dst: api6.clusterIP,
+      dport: api6.port,
+      affinity: true,
+      repeat: 20,
+    },
+    {
+      name: 'external → edge health check node port [fd00::2]:32000',
+      origin: 'external',
+      proto: 'tcp',
+      src: C6,
+      dst: N6,
+      dport: 32000,
+    },
+    {
+      name: 'pod → remote pod [fd00:10:244:1::7]:8080 directly',
+      origin: 'pod',
+      proto: 'tcp',
+      src: P6,
+      dst: 'fd00:10:244:1::7',
+      dport: 8080,
+    },
+    {
+      name: 'pod → internet [2001:4860:4860::8888]:53/udp (flannel MASQUERADE)',
+      origin: 'pod',
+      proto: 'udp',
+      src: P6,
+      dst: '2001:4860:4860::8888',
+      dport: 53,
+      expect: { src: N6 },
+    },
+    { name: 'external → node [fd00::2]:22', origin: 'external', proto: 'tcp', src: C6, dst: N6, dport: 22 },
+    {
+      name: 'local → local [fd00::2]:10250 (lo leg)',
+      origin: 'local',
+      proto: 'tcp',
+      src: N6,
+      dst: N6,
+      dport: 10250,
+      expect: { legs: 2 },
+    },
+    {
+      name: 'local → local [::1]:10248 (lo leg)',
+      origin: 'local',
+      proto: 'tcp',
+      src: '::1',
+      dst: '::1',
+      dport: 10248,
+      expect: { legs: 2 },
+    },
+    {
+      name: 'pod → bridge address [fd00:10:244::1]:53/udp',
+      origin: 'pod',
+      proto: 'udp',
+      src: P6,
+      dst: 'fd00:10:244::1',
+      dport: 53,
+    },
+  ],
+};
+
+export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, docker, hostFirewall, netfilterEdges, kubeV6];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */
 export function derivedTopology(dump: DumpSpec): Partial<TopologySpec> {
-  const bridge = dump.topology.bridge ?? DEFAULT_BRIDGE;
+  const base = topologySpec(dump.topology);
   const pods = new Set(dump.topology.podAddrs ?? []);
   const clients = new Set(dump.topology.clientAddrs ?? []);
   for (const c of dump.cases) {
-    if (c.origin === 'pod' && c.src !== bridge.podIP) pods.add(c.src);
-    if (c.origin === 'external' && c.src !== CLIENT) clients.add(c.src);
+    if (c.origin === 'pod' && c.src !== base.bridge.podIP) pods.add(c.src);
+    if (c.origin === 'external' && c.src !== base.clientIP) clients.add(c.src);
   }
   return { ...dump.topology, podAddrs: [...pods], clientAddrs: [...clients] };
 }

@@ -92,7 +92,7 @@ export function headerDiffs(kernel: KernelTrace, path: TracePath): string[] {
     }
     if (!kernel.randomFully && kh.sport !== s.before.sport)
       out.push(`${at}: kernel saw sport ${kh.sport}, sim ${s.before.sport}`);
-    if (kh.mark !== s.after.mark)
+    if (kh.mark !== undefined && kh.mark !== s.after.mark)
       out.push(`${at}: kernel mark 0x${kh.mark.toString(16)}, sim 0x${s.after.mark.toString(16)}`);
   });
   return out;

@@ -31,10 +31,14 @@ export function handlesFromNftJson(table: string, json: string): Map<number, Rul
   return out;
 }
 
-export async function readHandles(nsExec: (argv: string[]) => string[], tables: string[]): Promise<HandleMap> {
+export async function readHandles(
+  nsExec: (argv: string[]) => string[],
+  family: 'ip' | 'ip6',
+  tables: string[],
+): Promise<HandleMap> {
   const map: HandleMap = new Map();
   for (const table of tables) {
-    const { stdout } = await run(nsExec(['nft', '-j', '-a', 'list', 'table', 'ip', table]));
+    const { stdout } = await run(nsExec(['nft', '-j', '-a', 'list', 'table', family, table]));
     map.set(table, handlesFromNftJson(table, stdout));
   }
   return map;

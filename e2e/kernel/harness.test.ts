@@ -7,7 +7,7 @@ import { comparePath, compareTrace } from './compare';
 import { parseConntrack } from './ct-events';
 import { handlesFromNftJson } from './handles';
 import type { KernelTrace } from './kernel-node';
-import { parseMonitorLine } from './trace-lines';
+import { parseMonitorLine, parseNftTraceLine } from './trace-lines';
 
 describe('xtables-monitor lines', () => {
   it('reads a rule event with a jump, its handle and rule text', () => {
@@ -57,6 +57,39 @@ describe('xtables-monitor lines', () => {
       MARK: '0x10',
     });
     expect(l.flags).toEqual(['LOOPBACK', 'DF', 'SYN']);
+  });
+
+  it('takes a PACKET line without MARK= as mark 0', () => {
+    const l = parseMonitorLine('PACKET: 2 e2e0a4a4 OUT=lo SRC=192.168.0.2 DST=192.168.0.2 LEN=60 SPORT=1 DPORT=2 SYN ');
+    expect(l?.type === 'packet' && l.fields.MARK).toBe('0x0');
+  });
+
+  it('reads nft monitor trace lines (IPv6) into the same events', () => {
+    const pkt = parseNftTraceLine(
+      'trace id a203d1be ip6 nat PREROUTING packet: iif "cni0" ether saddr 5a:4e:7f:c0:08:f5 ip6 saddr fd00:10:244::5 ip6 daddr fd00:96::1 ip6 hoplimit 64 tcp sport 30001 tcp dport 443 tcp flags == syn',
+    );
+    expect(pkt).toMatchObject({ type: 'packet', family: 10, id: 'a203d1be' });
+    expect(pkt?.type === 'packet' && pkt.fields).toEqual({
+      IN: 'cni0',
+      SRC: 'fd00:10:244::5',
+      DST: 'fd00:96::1',
+      SPORT: '30001',
+      DPORT: '443',
+    });
+    expect(
+      parseNftTraceLine(
+        'trace id a203d1be ip6 nat KUBE-SERVICES rule meta l4proto tcp ip6 daddr fd00:96::1  tcp dport 443 counter packets 0 bytes 0 jump KUBE-SVC-X # handle 99 (verdict jump KUBE-SVC-X)',
+      ),
+    ).toMatchObject({ kind: 'rule', table: 'nat', chain: 'KUBE-SERVICES', handle: 99, verdict: 'JUMP:KUBE-SVC-X' });
+    expect(
+      parseNftTraceLine(
+        'trace id a203d1be ip6 nat KUBE-POSTROUTING rule meta mark & 0x00004000 != 0x00004000 counter packets 0 bytes 0 return # handle 68 (verdict return)',
+      ),
+    ).toMatchObject({ kind: 'rule', handle: 68, verdict: 'RETURN' });
+    expect(parseNftTraceLine('trace id a203d1be ip6 nat POSTROUTING policy accept ')).toMatchObject({
+      kind: 'policy',
+      verdict: 'ACCEPT',
+    });
   });
 
   it('ignores lines that are not trace output', () => {

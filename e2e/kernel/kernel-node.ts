@@ -9,7 +9,7 @@ import { type HandleMap, readHandles } from './handles';
 import { dumpEvents, TRACE_TABLE, type TraceGroup, TraceMonitor } from './monitor';
 import { Topology, type TopologySpec } from './netns';
 import { Sender, type SendSpec } from './sender';
-import type { PacketLine, TraceLine } from './trace-lines';
+import { type PacketLine, parseNftTraceLine, type TraceLine } from './trace-lines';
 
 export interface KernelPacket {
   origin: Origin;
@@ -36,7 +36,7 @@ export interface KernelEvent {
    * showed, i.e. as that event saw it (NAT not yet applied by this hook, a mark
    * set by this very rule already applied).
    */
-  seen?: { src: string; sport: number; dst: string; dport: number; mark: number };
+  seen?: { src: string; sport: number; dst: string; dport: number; mark?: number };
 }
 
 export interface KernelFinal {
@@ -92,25 +92,36 @@ export class KernelNode {
 
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
-    await run(this.exec('node', ['iptables-restore']), { input: this.dumpText });
+    const v6 = this.spec.family === 6;
+    await run(this.exec('node', [v6 ? 'ip6tables-restore' : 'iptables-restore']), { input: this.dumpText });
+    const fam = v6 ? 'ip6' : 'ip';
+    const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
+    const ip = fam;
+    const match = `meta l4proto . ${ip} saddr . th sport . ${ip} daddr . th dport @tuples meta nftrace set 1`;
     await run(this.exec('node', ['nft', '-f', '-']), {
-      input: `table ip ${TRACE_TABLE} {
-  set tuples { type inet_proto . ipv4_addr . inet_service . ipv4_addr . inet_service; }
-  chain pre { type filter hook prerouting priority -350; policy accept;
-    meta l4proto . ip saddr . th sport . ip daddr . th dport @tuples meta nftrace set 1; }
-  chain out { type filter hook output priority -350; policy accept;
-    meta l4proto . ip saddr . th sport . ip daddr . th dport @tuples meta nftrace set 1; }
+      input: `table ${fam} ${TRACE_TABLE} {
+  set tuples { type inet_proto . ${addr} . inet_service . ${addr} . inet_service; }
+  chain pre { type filter hook prerouting priority -350; policy accept; ${match}; }
+  chain out { type filter hook output priority -350; policy accept; ${match}; }
 }
 `,
     });
     const tables = [...new Set([...this.dumpText.matchAll(TABLES_IN_SAVE)].map((m) => m[1]))];
-    this.handles = await readHandles((argv) => this.exec('node', argv), tables);
+    this.handles = await readHandles((argv) => this.exec('node', argv), fam, tables);
     const recent = await run(this.exec('node', ['sh', '-c', 'ls /proc/net/xt_recent 2>/dev/null || true']));
     this.recentLists = recent.stdout.split('\n').filter(Boolean);
 
-    this.monitor = new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+    // xtables-monitor is the trace contract's source; for IPv6 it cannot print
+    // the rules (see parseNftTraceLine), so nft prints the same events.
+    this.monitor = v6
+      ? new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])], parseNftTraceLine)
+      : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
     this.monitor.start();
-    this.conntrack = new ConntrackEvents(['stdbuf', '-oL', ...this.exec('node', ['conntrack', '-E', '-e', 'NEW'])]);
+    this.conntrack = new ConntrackEvents([
+      'stdbuf',
+      '-oL',
+      ...this.exec('node', ['conntrack', '-E', '-e', 'NEW', '-f', v6 ? 'ipv6' : 'ipv4']),
+    ]);
     this.conntrack.start();
     for (const role of ['client', 'pod', 'node'] as const) {
       const sender = new Sender(this.exec(role, []));
@@ -161,7 +172,8 @@ export class KernelNode {
 
   private async addTuples(packets: KernelPacket[]): Promise<void> {
     const elems = packets.map((p) => `${p.proto} . ${p.src} . ${p.sport} . ${p.dst} . ${p.dport}`).join(', ');
-    await run(this.exec('node', ['nft', 'add', 'element', 'ip', TRACE_TABLE, 'tuples', `{ ${elems} }`]));
+    const fam = this.spec.family === 6 ? 'ip6' : 'ip';
+    await run(this.exec('node', ['nft', 'add', 'element', fam, TRACE_TABLE, 'tuples', `{ ${elems} }`]));
   }
 
   /** Empty every `-m recent` list, then add the given entries (name → addresses). */
@@ -247,7 +259,7 @@ export class KernelNode {
           sport: Number(p.SPORT),
           dst: p.DST,
           dport: Number(p.DPORT),
-          mark: p.MARK ? Number.parseInt(p.MARK, 16) : 0,
+          mark: p.MARK === undefined ? undefined : Number.parseInt(p.MARK, 16),
         };
         events.push({
           leg,
@@ -264,7 +276,8 @@ export class KernelNode {
     if (groups.length === 0) problems.push('the kernel printed no trace for this packet');
     const last = events.at(-1);
     let verdict: FinalVerdict = 'ACCEPT';
-    if (last?.verdict === 'DROP') verdict = / -j REJECT\b/.test(last.ruleText) ? 'REJECT' : 'DROP';
+    if (last?.verdict === 'DROP')
+      verdict = / -j REJECT\b|\breject\b|xt target "?REJECT/.test(last.ruleText) ? 'REJECT' : 'DROP';
     const entry = ct.get(ctKey(packet.proto, packet.src, packet.sport, packet.dst, packet.dport));
     let final: KernelFinal;
     if (entry && verdict === 'ACCEPT') {

@@ -104,7 +104,8 @@ for (const dump of DUMPS) {
 
     it(`${dump.fixture} is what iptables-save prints for it`, async () => {
       if (!node) throw new Error('no node');
-      const { stdout } = await run(['ip', 'netns', 'exec', node.names.node, 'iptables-save']);
+      const save = spec.family === 6 ? 'ip6tables-save' : 'iptables-save';
+      const { stdout } = await run(['ip', 'netns', 'exec', node.names.node, save]);
       // Comments carry dates; the probe packet has bumped the policy counters.
       const strip = (s: string) =>
         s

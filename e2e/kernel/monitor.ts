@@ -26,7 +26,10 @@ export class TraceMonitor {
   lastLineAt = 0;
   exited = false;
 
-  constructor(private readonly argv: string[]) {}
+  constructor(
+    private readonly argv: string[],
+    private readonly parse: (line: string) => MonitorLine | null = parseMonitorLine,
+  ) {}
 
   start(): void {
     const [cmd, ...args] = this.argv;
@@ -55,7 +58,7 @@ export class TraceMonitor {
   }
 
   private onLine(raw: string): void {
-    const line = parseMonitorLine(raw);
+    const line = this.parse(raw);
     if (!line) return;
     const now = Date.now();
     this.lastLineAt = now;

@@ -28,6 +28,8 @@ export interface BridgeSpec {
 }
 
 export interface TopologySpec {
+  /** The address family of every address below (and of the dump: iptables or ip6tables). */
+  family: 4 | 6;
   nodeIP: string;
   clientIP: string;
   /** Prefix length of the uplink subnet. */
@@ -50,8 +52,30 @@ export const DEFAULT_BRIDGE: BridgeSpec = {
   podIP: '10.244.0.5',
 };
 
+export const DEFAULT_BRIDGE6: BridgeSpec = {
+  name: 'cni0',
+  cidr: 'fd00:10:244::/64',
+  address: 'fd00:10:244::1',
+  podIP: 'fd00:10:244::5',
+};
+
 export function topologySpec(partial: Partial<TopologySpec> = {}): TopologySpec {
+  if (partial.family === 6) {
+    return {
+      family: 6,
+      nodeIP: 'fd00::2',
+      clientIP: 'fd00::1',
+      uplinkPrefix: 64,
+      bridge: DEFAULT_BRIDGE6,
+      clientAddrs: [],
+      podAddrs: [],
+      localAddrs: [],
+      remoteCIDRs: ['fd00:10:244:1::/64', 'fd00:10:244:2::/64'],
+      ...partial,
+    };
+  }
   return {
+    family: 4,
     nodeIP: '192.168.0.2',
     clientIP: '192.168.0.1',
     uplinkPrefix: 24,
@@ -162,12 +186,22 @@ export class Topology {
 
   private async build(): Promise<void> {
     const { spec, names } = this;
+    const v6 = spec.family === 6;
+    const host = v6 ? 128 : 32;
+    // IPv6 addresses skip duplicate address detection: a tentative address cannot be bound.
+    const addr = (role: NsRole, a: string, dev: string) =>
+      this.ip(role, 'addr', 'add', a, 'dev', dev, ...(v6 ? ['nodad'] : []));
+    const route = (role: NsRole, ...args: string[]) =>
+      run(['ip', '-n', names[role], ...(v6 ? ['-6'] : []), 'route', 'add', ...args]);
     for (const role of ['node', 'client', 'pod'] as const) {
       await run(['ip', 'netns', 'add', names[role]]);
       live.add(names[role]);
       await this.ip(role, 'link', 'set', 'lo', 'up');
     }
     // Sysctls first, so interfaces created afterwards inherit `default`.
+    const ipv6 = v6
+      ? ['net.ipv6.conf.all.forwarding=1', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
+      : ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
     await this.sysctl(
       'node',
       'net.ipv4.ip_forward=1',
@@ -175,40 +209,44 @@ export class Topology {
       'net.ipv4.conf.default.route_localnet=1',
       'net.ipv4.conf.all.rp_filter=0',
       'net.ipv4.conf.default.rp_filter=0',
-      'net.ipv6.conf.all.disable_ipv6=1',
-      'net.ipv6.conf.default.disable_ipv6=1',
+      ...ipv6,
     );
     for (const role of ['client', 'pod'] as const) {
-      await this.sysctl(role, 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+      await this.sysctl(
+        role,
+        ...(v6
+          ? ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
+          : ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']),
+      );
     }
     // Routed pod traffic only: bridged frames must not run iptables (br_netfilter),
     // which chainwalk's node model does not have. Per-namespace since Linux 5.3.
-    await run(this.exec('node', ['sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=0']), {
-      allowFailure: true,
-    });
+    for (const key of ['net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0']) {
+      await run(this.exec('node', ['sysctl', '-q', '-w', key]), { allowFailure: true });
+    }
 
     // Uplink: node eth0 <-> client eth0.
     await this.ip('node', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names.client);
-    await this.ip('node', 'addr', 'add', `${spec.nodeIP}/${spec.uplinkPrefix}`, 'dev', 'eth0');
-    await this.ip('client', 'addr', 'add', `${spec.clientIP}/${spec.uplinkPrefix}`, 'dev', 'eth0');
-    for (const a of spec.clientAddrs) await this.ip('client', 'addr', 'add', `${a}/32`, 'dev', 'eth0');
+    await addr('node', `${spec.nodeIP}/${spec.uplinkPrefix}`, 'eth0');
+    await addr('client', `${spec.clientIP}/${spec.uplinkPrefix}`, 'eth0');
+    for (const a of spec.clientAddrs) await addr('client', `${a}/${host}`, 'eth0');
     await this.ip('node', 'link', 'set', 'eth0', 'up');
     await this.ip('client', 'link', 'set', 'eth0', 'up');
-    await this.ip('client', 'route', 'add', 'default', 'via', spec.nodeIP);
+    await route('client', 'default', 'via', spec.nodeIP);
 
     // Pod side: a bridge in the node, the pod on a veth attached to it.
     const b = spec.bridge;
     const prefix = b.cidr.split('/')[1];
     await this.ip('node', 'link', 'add', b.name, 'type', 'bridge');
-    await this.ip('node', 'addr', 'add', `${b.address}/${prefix}`, 'dev', b.name);
+    await addr('node', `${b.address}/${prefix}`, b.name);
     await this.ip('node', 'link', 'add', 'vethpod0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names.pod);
     await this.ip('node', 'link', 'set', 'vethpod0', 'master', b.name);
     await this.ip('node', 'link', 'set', 'vethpod0', 'up');
     await this.ip('node', 'link', 'set', b.name, 'up');
-    await this.ip('pod', 'addr', 'add', `${b.podIP}/${prefix}`, 'dev', 'eth0');
-    for (const a of spec.podAddrs) await this.ip('pod', 'addr', 'add', `${a}/32`, 'dev', 'eth0');
+    await addr('pod', `${b.podIP}/${prefix}`, 'eth0');
+    for (const a of spec.podAddrs) await addr('pod', `${a}/${host}`, 'eth0');
     await this.ip('pod', 'link', 'set', 'eth0', 'up');
-    await this.ip('pod', 'route', 'add', 'default', 'via', b.address);
+    await route('pod', 'default', 'via', b.address);
 
     if (spec.localAddrs.length > 0) {
       // A dummy like kube-proxy's ipvs mode; kernels without the dummy module
@@ -217,12 +255,12 @@ export class Topology {
         allowFailure: true,
       });
       if (dummy.code !== 0) await this.ip('node', 'link', 'add', 'kube-ipvs0', 'type', 'bridge');
-      for (const a of spec.localAddrs) await this.ip('node', 'addr', 'add', `${a}/32`, 'dev', 'kube-ipvs0');
+      for (const a of spec.localAddrs) await addr('node', `${a}/${host}`, 'kube-ipvs0');
       await this.ip('node', 'link', 'set', 'kube-ipvs0', 'up');
     }
 
-    for (const cidr of spec.remoteCIDRs) await this.ip('node', 'route', 'add', cidr, 'via', spec.clientIP);
-    await this.ip('node', 'route', 'add', 'default', 'via', spec.clientIP);
+    for (const cidr of spec.remoteCIDRs) await route('node', cidr, 'via', spec.clientIP);
+    await route('node', 'default', 'via', spec.clientIP);
     // rp_filter is max(all, dev): make sure every interface says 0.
     const ifaces = ['eth0', b.name, 'vethpod0', 'lo', ...(spec.localAddrs.length ? ['kube-ipvs0'] : [])];
     await this.sysctl('node', ...ifaces.map((i) => `net.ipv4.conf.${i}.rp_filter=0`));

@@ -23,6 +23,8 @@ export interface SendResult {
 
 const SCRIPT = String.raw`
 import errno, json, socket, sys, time
+def fam(a):
+    return socket.AF_INET6 if ":" in a else socket.AF_INET
 def err(e):
     return errno.errorcode.get(e.errno, str(e)) if isinstance(e, OSError) and e.errno else str(e)
 for line in sys.stdin:
@@ -32,7 +34,7 @@ for line in sys.stdin:
     for p in req["packets"]:
         try:
             if p["proto"] == "tcp":
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s = socket.socket(fam(p["src"]), socket.SOCK_STREAM)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if p.get("mark"):
                     s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
@@ -42,7 +44,7 @@ for line in sys.stdin:
                 held.append(s)
                 errors.append(None if rc in (0, errno.EINPROGRESS, errno.ECONNREFUSED) else errno.errorcode.get(rc, str(rc)))
             else:
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s = socket.socket(fam(p["src"]), socket.SOCK_DGRAM)
                 if p.get("mark"):
                     s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
                 s.bind((p["src"], p["sport"]))

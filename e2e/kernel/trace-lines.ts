@@ -74,6 +74,8 @@ export function parseMonitorLine(line: string): MonitorLine | null {
       if (eq > 0) fields[word.slice(0, eq)] = word.slice(eq + 1);
       else flags.push(word);
     }
+    // xtables-monitor prints MARK= only when the mark is set.
+    fields.MARK ??= '0x0';
     return { type: 'packet', family, id, fields, flags, raw: line };
   }
   const sep = rest.indexOf('  ');
@@ -131,4 +133,92 @@ export function parseMonitorLine(line: string): MonitorLine | null {
     };
   }
   return null;
+}
+
+/**
+ * `nft -a monitor trace` lines: the same kernel trace events in nft's words.
+ * Used for IPv6, where xtables-monitor 1.8.9 cannot print ip6tables rules that
+ * match a protocol ("unsupported layer 4 protocol value", then it exits).
+ *
+ *   trace id a203d1be ip6 nat PREROUTING packet: iif "cni0" … ip6 saddr fd00:10:244::5 ip6 daddr fd00:96::1 … tcp sport 30001 tcp dport 443 …
+ *   trace id a203d1be ip6 nat KUBE-SERVICES rule meta l4proto tcp … jump KUBE-SVC-X # handle 99 (verdict jump KUBE-SVC-X)
+ *   trace id a203d1be ip6 nat POSTROUTING policy accept
+ */
+const NFT_HEAD =
+  /^trace id ([0-9a-f]+) (ip6?|inet|bridge|arp|netdev) (\S+) (\S+) (packet|rule|policy|verdict|return)\b:? ?(.*)$/;
+const NFT_FAMILY: Record<string, number> = { ip: 2, ip6: 10 };
+
+function nftVerdict(v: string): string {
+  const [word, target] = v.trim().split(/\s+/, 2);
+  const upper = word.toUpperCase();
+  return target && (upper === 'JUMP' || upper === 'GOTO') ? `${upper}:${target}` : upper;
+}
+
+export function parseNftTraceLine(line: string): MonitorLine | null {
+  const m = NFT_HEAD.exec(line.trim());
+  if (!m) return null;
+  const [, id, fam, table, chain, what, rest] = m;
+  const family = NFT_FAMILY[fam] ?? 0;
+  if (what === 'packet') {
+    const fields: Record<string, string> = {};
+    const w = rest.split(/\s+/);
+    for (let i = 0; i < w.length; i++) {
+      const pair = `${w[i]} ${w[i + 1] ?? ''}`;
+      const value = w[i + 2];
+      if (w[i] === 'iif' || w[i] === 'oif') fields[w[i] === 'iif' ? 'IN' : 'OUT'] = (w[i + 1] ?? '').replace(/"/g, '');
+      else if (pair === 'ip saddr' || pair === 'ip6 saddr') fields.SRC = value;
+      else if (pair === 'ip daddr' || pair === 'ip6 daddr') fields.DST = value;
+      else if (pair === 'tcp sport' || pair === 'udp sport') fields.SPORT = value;
+      else if (pair === 'tcp dport' || pair === 'udp dport') fields.DPORT = value;
+      // nft 1.0.6 does not print the packet mark here: MARK stays unknown.
+      else if (pair === 'meta mark') fields.MARK = `0x${Number.parseInt(value, 16).toString(16)}`;
+    }
+    return { type: 'packet', family, id, fields, flags: [], raw: line };
+  }
+  if (what === 'rule') {
+    const r = /^(.*?)\s*# handle (\d+) \(verdict (.+)\)\s*$/.exec(rest);
+    if (!r) return null;
+    return {
+      type: 'trace',
+      family,
+      id,
+      table,
+      chain,
+      kind: 'rule',
+      handle: Number(r[2]),
+      verdict: nftVerdict(r[3]),
+      rawVerdict: r[3],
+      ruleText: r[1].trim(),
+      raw: line,
+    };
+  }
+  if (what === 'policy') {
+    return {
+      type: 'trace',
+      family,
+      id,
+      table,
+      chain,
+      kind: 'policy',
+      handle: null,
+      verdict: nftVerdict(rest),
+      rawVerdict: rest.trim(),
+      ruleText: '',
+      raw: line,
+    };
+  }
+  // `verdict …` / `return`: a chain ended without a rule verdict (nft prints what xtables-monitor does not).
+  return {
+    type: 'trace',
+    family,
+    id,
+    table,
+    chain,
+    kind: 'return',
+    handle: null,
+    verdict: nftVerdict(rest || 'return'),
+    rawVerdict: `${what} ${rest}`.trim(),
+    ruleText: '',
+    raw: line,
+  };
 }

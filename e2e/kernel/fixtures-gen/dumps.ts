@@ -249,6 +249,117 @@ const cniForward: KubeProxyOptions['extra'] = {
   filter: { chains: [], rules: ['-A FORWARD -s 10.244.0.0/16 -m comment --comment "cni pod egress" -j ACCEPT'] },
 };
 
+/** The same kind of node in IPv6 (ip6tables): ClusterIP, NodePort, LoadBalancer with source ranges, eTP Local, externalIPs, affinity. */
+export const kubeV6Services: ServicePort[] = [
+  {
+    namespace: 'default',
+    name: 'kubernetes',
+    portName: 'https',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::1',
+    port: 443,
+    endpoints: [ep('fd00::10', 6443)],
+  },
+  {
+    namespace: 'kube-system',
+    name: 'kube-dns',
+    portName: 'dns',
+    proto: 'udp',
+    clusterIP: 'fd00:96::a',
+    port: 53,
+    endpoints: [ep('fd00:10:244::6', 53, true), ep('fd00:10:244:1::3', 53)],
+  },
+  {
+    namespace: 'default',
+    name: 'web',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::14',
+    port: 80,
+    nodePort: 30080,
+    endpoints: [ep('fd00:10:244::5', 8080, true), ep('fd00:10:244:1::7', 8080), ep('fd00:10:244:2::9', 8080)],
+  },
+  {
+    namespace: 'default',
+    name: 'api',
+    portName: 'grpc',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::1e',
+    port: 9000,
+    affinitySeconds: 10800,
+    endpoints: [ep('fd00:10:244:1::8', 9000), ep('fd00:10:244:2::4', 9000)],
+  },
+  {
+    namespace: 'default',
+    name: 'empty',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::28',
+    port: 80,
+    nodePort: 30040,
+    endpoints: [],
+  },
+  {
+    namespace: 'default',
+    name: 'shop',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::32',
+    port: 80,
+    nodePort: 31080,
+    loadBalancerIPs: ['2001:db8:1::10'],
+    endpoints: [ep('fd00:10:244::6', 8080, true), ep('fd00:10:244:1::12', 8080)],
+  },
+  {
+    namespace: 'default',
+    name: 'admin',
+    portName: 'https',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::3c',
+    port: 443,
+    nodePort: 31443,
+    loadBalancerIPs: ['2001:db8:1::20'],
+    sourceRanges: ['2001:db8:3::/64'],
+    endpoints: [ep('fd00:10:244:2::20', 8443)],
+  },
+  {
+    namespace: 'default',
+    name: 'edge',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::46',
+    port: 80,
+    nodePort: 31180,
+    loadBalancerIPs: ['2001:db8:1::30'],
+    externalTrafficPolicy: 'Local',
+    healthCheckNodePort: 32000,
+    endpoints: [ep('fd00:10:244::6', 80, true), ep('fd00:10:244:1::30', 80)],
+  },
+  {
+    namespace: 'default',
+    name: 'ext',
+    portName: 'http',
+    proto: 'tcp',
+    clusterIP: 'fd00:96::50',
+    port: 80,
+    externalIPs: ['2001:db8:2::50'],
+    endpoints: [ep('fd00:10:244:1::50', 80)],
+  },
+];
+
+const flannel6: KubeProxyOptions['extra'] = {
+  nat: {
+    chains: ['FLANNEL-POSTRTG'],
+    rules: [
+      '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+      '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s fd00:10:244::/64 -d fd00:10:244::/56 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s fd00:10:244::/56 -d fd00:10:244::/64 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s fd00:10:244::/56 ! -d ff00::/8 -m comment --comment "flanneld masq" -j MASQUERADE',
+    ],
+  },
+};
+
 const DOCKER = `*nat
 :PREROUTING ACCEPT [0:0]
 :INPUT ACCEPT [0:0]
@@ -481,5 +592,9 @@ export const fixtureSources: Record<string, () => string> = {
     kubeProxyRestore(kubeLbServices, { clusterCIDR: '10.244.0.0/16', forwardPolicy: 'DROP', extra: cniForward }),
   docker: () => DOCKER,
   'host-firewall': () => HOST_FIREWALL,
+  'kube-v6': () => kubeProxyRestore(kubeV6Services, { clusterCIDR: 'fd00:10:244::/56', family: 6, extra: flannel6 }),
   'netfilter-edges': () => EDGES,
 };
+
+/** Fixtures restored with ip6tables-restore. */
+export const ipv6Fixtures = new Set(['kube-v6']);

@@ -38,6 +38,8 @@ export interface KubeProxyOptions {
   clusterCIDR: string;
   masqueradeMark?: string;
   randomFully?: boolean;
+  /** IPv6 (ip6tables): no kubelet KUBE-FIREWALL, the nodeports rule skips ::1. */
+  family?: 4 | 6;
   /** filter FORWARD policy (DROP on nodes where Docker also runs). */
   forwardPolicy?: 'ACCEPT' | 'DROP';
   /** Extra restore text per table, appended before COMMIT (CNI rules, …). */
@@ -72,12 +74,17 @@ export const chainName = (prefix: 'SVC' | 'SVL' | 'EXT' | 'FW', sp: ServicePort)
   `KUBE-${prefix}-${hash16(servicePortName(sp) + sp.proto)}`;
 
 export const sepChain = (sp: ServicePort, ep: Endpoint) =>
-  `KUBE-SEP-${hash16(`${servicePortName(sp)}${sp.proto}${ep.ip}:${ep.port}`)}`;
+  `KUBE-SEP-${hash16(`${servicePortName(sp)}${sp.proto}${hostPort(ep)}`)}`;
 
 const q = (s: string) => `"${s}"`;
 
+/** Go's net.JoinHostPort: `10.0.0.1:80`, `[fd00::1]:80`. */
+export const hostPort = (e: { ip: string; port: number }) =>
+  e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+
 export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions): string {
   const mark = opts.masqueradeMark ?? '0x4000';
+  const v6 = opts.family === 6;
   const cidr = opts.clusterCIDR;
   const filterChains = [
     'KUBE-SERVICES',
@@ -94,8 +101,8 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
     const S = servicePortName(sp);
     const p = sp.proto;
     const eps = [...sp.endpoints].sort((a, b) => {
-      const x = `${a.ip}:${a.port}`;
-      const y = `${b.ip}:${b.port}`;
+      const x = hostPort(a);
+      const y = hostPort(b);
       return x < y ? -1 : x > y ? 1 : 0;
     });
     const local = eps.filter((e) => e.local);
@@ -208,14 +215,14 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
       if (sp.affinitySeconds) {
         for (const e of list) {
           nat.push(
-            `-A ${chain} -m comment --comment ${q(`${S} -> ${e.ip}:${e.port}`)} -m recent --name ${sepChain(sp, e)} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChain(sp, e)}`,
+            `-A ${chain} -m comment --comment ${q(`${S} -> ${hostPort(e)}`)} -m recent --name ${sepChain(sp, e)} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChain(sp, e)}`,
           );
         }
       }
       list.forEach((e, i) => {
         const stat =
           i < list.length - 1 ? ` -m statistic --mode random --probability ${(1 / (list.length - i)).toFixed(10)}` : '';
-        nat.push(`-A ${chain} -m comment --comment ${q(`${S} -> ${e.ip}:${e.port}`)}${stat} -j ${sepChain(sp, e)}`);
+        nat.push(`-A ${chain} -m comment --comment ${q(`${S} -> ${hostPort(e)}`)}${stat} -j ${sepChain(sp, e)}`);
       });
     };
     if (usesClusterChain) toEndpoints(SVC, eps);
@@ -251,9 +258,7 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
       const SEP = sepChain(sp, e);
       nat.push(`-A ${SEP} -m comment --comment ${q(S)} -s ${e.ip} -j KUBE-MARK-MASQ`);
       const rec = sp.affinitySeconds ? ` -m recent --name ${SEP} --set` : '';
-      nat.push(
-        `-A ${SEP} -m comment --comment ${q(S)}${rec} -m ${p} -p ${p} -j DNAT --to-destination ${e.ip}:${e.port}`,
-      );
+      nat.push(`-A ${SEP} -m comment --comment ${q(S)}${rec} -m ${p} -p ${p} -j DNAT --to-destination ${hostPort(e)}`);
     }
   }
 
@@ -274,7 +279,7 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
     ':OUTPUT ACCEPT [0:0]',
     ...chainLines([
       ...filterChains,
-      'KUBE-FIREWALL',
+      ...(v6 ? [] : ['KUBE-FIREWALL']),
       'KUBE-KUBELET-CANARY',
       'KUBE-PROXY-CANARY',
       ...extra('filter').chains,
@@ -284,15 +289,19 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
     '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
     '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS',
     '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
-    '-A INPUT -j KUBE-FIREWALL',
+    ...(v6 ? [] : ['-A INPUT -j KUBE-FIREWALL']),
     '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
     '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
     '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
     '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
     '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
     '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A OUTPUT -j KUBE-FIREWALL',
-    '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    ...(v6
+      ? []
+      : [
+          '-A OUTPUT -j KUBE-FIREWALL',
+          '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+        ]),
     ...filter,
     '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
@@ -315,7 +324,7 @@ export function kubeProxyRestore(services: ServicePort[], opts: KubeProxyOptions
     `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${rf}`,
     `-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`,
     ...nat,
-    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL${v6 ? ' ! -d ::1/128' : ''} -j KUBE-NODEPORTS`,
     ...extra('nat').rules,
     'COMMIT',
   ];
