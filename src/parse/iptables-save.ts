@@ -131,6 +131,12 @@ class RuleStoreBuilder {
   }
 }
 
+function sameText(text: string, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -786,7 +792,11 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       }
       if (current && scanAppend(text, ruleStart, e, scan, backslash)) {
         // The common case, with no token stored.
-        const chainIdx = chainOf(currentIdx, names.intern(text, scan.chainStart, scan.chainEnd), lineNo, col, e - s);
+        // Most rules follow one of the same chain: compare with its name before hashing.
+        const chainIdx =
+          currentIdx === lastChainTable && sameText(text, scan.chainStart, scan.chainEnd, names.names[lastChainName])
+            ? lastChainIdx
+            : chainOf(currentIdx, names.intern(text, scan.chainStart, scan.chainEnd), lineNo, col, e - s);
         for (let m = 0; m < scan.moduleCount; m++) {
           const ms = scan.modules[m * 2];
           checkModule(ms, scan.modules[m * 2 + 1], lineNo, ms - lineStart + 1);
