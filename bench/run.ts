@@ -163,65 +163,112 @@ interface Row {
   traceNote?: string;
   restoreMs?: number;
   restoreNote?: string;
+  firstDiagnostic?: string;
+  modelBase?: number;
 }
 
-function timeRuns(fn: () => unknown, runs: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = now();
+interface RunPlan {
+  min: number;
+  max: number;
+  /** Stop adding runs (past `min`) once this much time has gone into timed runs. */
+  budgetMs: number;
+  warmup?: number;
+  /** Warm-up stops early after this long. */
+  warmupBudgetMs?: number;
+}
+
+/** Median of timed runs; also returns how many ran. */
+function timeRuns(fn: () => unknown, plan: RunPlan): { ms: number; runs: number } {
+  const w0 = now();
+  for (let i = 0; i < (plan.warmup ?? 1); i++) {
     fn();
-    ts.push(now() - t0);
+    if (now() - w0 > (plan.warmupBudgetMs ?? Number.POSITIVE_INFINITY)) break;
   }
-  return median(ts);
+  const ts: number[] = [];
+  const t0 = now();
+  while (ts.length < plan.min || (ts.length < plan.max && now() - t0 < plan.budgetMs)) {
+    const t1 = now();
+    fn();
+    ts.push(now() - t1);
+  }
+  return { ms: median(ts), runs: ts.length };
 }
 
-function measure(row: Row, parse?: ParseModule, sim?: SimModule, ns?: Netns): void {
-  const { input } = row;
-  const runs = input.services <= 1000 ? Math.max(RUNS, 15) : RUNS;
+/** Lets SIGINT/SIGTERM handlers run between stages (all measuring is synchronous). */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-  // The text's own bytes in the heap.
-  fullGc();
-  const h0 = heap();
-  let text: string | undefined = readFileSync(input.file, 'utf8');
-  fullGc();
-  row.textBytes = heap() - h0;
+async function stage(label: string, fn: () => string | undefined): Promise<void> {
+  await tick();
+  const t0 = now();
+  process.stdout.write(`    ${label.padEnd(26)}`);
+  const detail = fn();
+  log(`${fmt((now() - t0) / 1000, 1).padStart(6)} s${detail ? `  ${detail}` : ''}`);
+}
+
+async function measure(row: Row, parse: ParseModule | undefined, sim: SimModule | undefined, restore: boolean) {
+  const { input } = row;
+  const maxRuns = input.services <= 1000 ? Math.max(RUNS, 15) : RUNS;
+  let text = '';
+  let ruleset: ReturnType<ParseModule['parseIptablesSave']>['ruleset'] | undefined;
+
+  await stage('read + text memory', () => {
+    fullGc();
+    const h0 = heap();
+    text = readFileSync(input.file, 'utf8');
+    fullGc();
+    row.textBytes = heap() - h0;
+    return undefined;
+  });
 
   if (parse) {
     const p = parse;
-    const t = text;
-    // Model memory: heap with the ruleset retained minus heap with only the text.
-    fullGc();
-    const m0 = heap();
-    let result: ReturnType<ParseModule['parseIptablesSave']> | undefined = p.parseIptablesSave(t);
-    const ruleset = result.ruleset;
-    row.rules = ruleset.rules.count;
-    row.diagnostics = result.diagnostics.length;
-    result = undefined;
-    fullGc();
-    row.modelBytes = heap() - m0;
-
-    if (typeof p.getRule === 'function') {
-      // Decode every rule once (fills ruleset.decoded), and what that costs in memory.
-      const t0 = now();
-      for (let id = 0; id < ruleset.rules.count; id++) p.getRule(ruleset, id);
-      const first = now() - t0;
+    await stage('parse once + model memory', () => {
+      // Heap with the ruleset retained minus heap with only the text.
       fullGc();
-      row.decodedBytes = heap() - m0;
-      const ts = [first];
-      for (let i = 0; i < 2; i++) {
-        const r = p.parseIptablesSave(t).ruleset;
-        const t1 = now();
-        for (let id = 0; id < r.rules.count; id++) p.getRule(r, id);
-        ts.push(now() - t1);
-      }
-      row.decodeAllMs = median(ts);
+      const m0 = heap();
+      const result = p.parseIptablesSave(text);
+      ruleset = result.ruleset;
+      row.rules = ruleset.rules.count;
+      row.diagnostics = result.diagnostics.length;
+      row.firstDiagnostic = result.diagnostics[0]
+        ? `${result.diagnostics[0].code} at line ${result.diagnostics[0].span.line}: ${result.diagnostics[0].message}`
+        : undefined;
+      fullGc();
+      row.modelBytes = heap() - m0;
+      row.modelBase = m0;
+      return `${row.rules} rules, ${row.diagnostics} diagnostics`;
+    });
+
+    await stage('parse (timed)', () => {
+      const r = timeRuns(() => p.parseIptablesSave(text), { min: 5, max: maxRuns, budgetMs: 15_000 });
+      row.parseMs = r.ms;
+      row.parseRuns = r.runs;
+      return `median of ${r.runs}: ${fmt(r.ms, 1)} ms`;
+    });
+
+    if (typeof p.getRule === 'function' && ruleset) {
+      const rs = ruleset;
+      await stage('decode all rules', () => {
+        // Decode every rule once (fills ruleset.decoded), and what that costs in memory.
+        const t0 = now();
+        for (let id = 0; id < rs.rules.count; id++) p.getRule(rs, id);
+        const ts = [now() - t0];
+        fullGc();
+        row.decodedBytes = heap() - (row.modelBase ?? 0);
+        const budget = now() + 10_000;
+        while (ts.length < 3 && now() < budget) {
+          const r = p.parseIptablesSave(text).ruleset;
+          const t1 = now();
+          for (let id = 0; id < r.rules.count; id++) p.getRule(r, id);
+          ts.push(now() - t1);
+        }
+        row.decodeAllMs = median(ts);
+        return `median of ${ts.length}: ${fmt(row.decodeAllMs, 0)} ms`;
+      });
     }
 
-    row.parseRuns = runs;
-    row.parseMs = timeRuns(() => p.parseIptablesSave(t), runs);
-
-    if (sim) {
+    if (sim && ruleset) {
+      const rs = ruleset;
       const w = worstService({ services: input.services, seed: SEED });
       const ctx = sim.nodeContext({ nodeIPs: [NODE_IP], podCIDR: POD_CIDR });
       const packet = {
@@ -232,38 +279,66 @@ function measure(row: Row, parse?: ParseModule, sim?: SimModule, ns?: Netns): vo
         dst: w.ip,
         dport: w.port,
       };
-      try {
-        const first = sim.simulate(ruleset, ctx, packet);
-        row.tracePaths = first.paths.length;
-        row.traceSum = first.paths.reduce((s, x) => s + x.probability, 0);
-        const dnat = new Set(first.paths.map((x) => `${x.final.dst}:${x.final.dport}`));
-        row.traceNote = `${w.name} ${w.ip}:${w.port} (${w.endpoints} endpoints): ${dnat.size} distinct final destinations`;
-        // The first size runs with a cold JIT: warm up well before timing.
-        row.traceMs = timeRuns(() => sim.simulate(ruleset, ctx, packet), 50, 20);
-      } catch (e) {
-        row.traceNote = `simulate threw: ${(e as Error).message.split('\n')[0]}`;
-      }
+      await stage('trace worst Service', () => {
+        try {
+          const first = sim.simulate(rs, ctx, packet);
+          row.tracePaths = first.paths.length;
+          row.traceSum = first.paths.reduce((acc, x) => acc + x.probability, 0);
+          const dests = new Set(first.paths.map((x) => `${x.final.dst}:${x.final.dport}`));
+          row.traceNote = `${w.name} ${w.ip}:${w.port} (${w.endpoints} endpoints): ${dests.size} distinct final destinations`;
+          // The first size runs with a cold JIT: warm up before timing.
+          const r = timeRuns(() => sim.simulate(rs, ctx, packet), {
+            min: 5,
+            max: 50,
+            budgetMs: 5_000,
+            warmup: 20,
+            warmupBudgetMs: 3_000,
+          });
+          row.traceMs = r.ms;
+          return `median of ${r.runs}: ${fmt(r.ms, 2)} ms, ${row.tracePaths} paths`;
+        } catch (e) {
+          row.traceNote = `simulate threw: ${(e as Error).message.split('\n')[0]}`;
+          return row.traceNote;
+        }
+      });
     }
   }
+  ruleset = undefined;
 
-  row.naiveMs = timeRuns(() => naiveParse(text as string), Math.min(runs, 7));
-  text = undefined;
+  await stage('naive parser (timed)', () => {
+    const r = timeRuns(() => naiveParse(text), { min: 5, max: Math.min(maxRuns, 7), budgetMs: 15_000 });
+    row.naiveMs = r.ms;
+    return `median of ${r.runs}: ${fmt(r.ms, 1)} ms`;
+  });
+  text = '';
 
-  if (ns) {
-    const r = ns.run(['iptables-restore', '--test'], input.file);
-    if (r.status === 0) row.restoreMs = r.ms;
-    else row.restoreNote = `failed (status ${r.status}): ${r.stderr.slice(0, 300)}`;
+  if (restore) {
+    await stage('iptables-restore --test', () => {
+      const r = inNetns((ns) => ns.run(['iptables-restore', '--test'], input.file));
+      if (r.status === 0) row.restoreMs = r.ms;
+      else row.restoreNote = `failed (status ${r.status}): ${r.stderr.slice(0, 300)}`;
+      return r.status === 0 ? `${fmt(r.ms, 0)} ms` : row.restoreNote;
+    });
+  }
+}
+
+/**
+ * Runs `fn` in a fresh network namespace, deleted before returning. A
+ * namespace exists only while one command runs, so an interrupted run (even
+ * SIGKILL between stages) leaves none behind.
+ */
+function inNetns<T>(fn: (ns: Netns) => T): T {
+  const ns = new Netns().create();
+  try {
+    return fn(ns);
+  } finally {
+    ns.delete();
   }
 }
 
 /** A stronger check of the generator than --test: restore it for real and diff iptables-save. */
 function roundTrip(services: number): string {
-  const ns = new Netns().create();
-  try {
-    return roundTripIn(ns, services);
-  } finally {
-    ns.delete();
-  }
+  return inNetns((ns) => roundTripIn(ns, services));
 }
 
 function roundTripIn(ns: Netns, services: number): string {
@@ -302,7 +377,6 @@ async function main(): Promise<void> {
   if (parse && typeof parse.getRule !== 'function') log('getRule not exported: "parse + decode all" skipped');
 
   const skip = restoreSkipReason();
-  let ns: Netns | undefined;
   const cleanup = () => {
     for (const n of [...liveNetns]) n.delete();
   };
@@ -316,15 +390,13 @@ async function main(): Promise<void> {
   else {
     const v = spawnSync('iptables-restore', ['--version'], { encoding: 'utf8' });
     log(
-      `${(v.stdout || v.stderr).trim()}, run in throwaway netns cwbench-<random> (timeout ${RESTORE_TIMEOUT_MS / 1000} s)`,
+      `${(v.stdout || v.stderr).trim()}, each run in its own throwaway netns cwbench-<random> ` +
+        `(timeout ${RESTORE_TIMEOUT_MS / 1000} s)`,
     );
   }
 
   const rows: Row[] = [];
   try {
-    if (!skip) {
-      ns = new Netns().create();
-    }
     log('');
     log('inputs (generated once, cached in bench/out/):');
     for (const n of SIZES) {
@@ -338,8 +410,8 @@ async function main(): Promise<void> {
       rows.push({ input });
     }
     const small = rows.find((r) => r.input.services <= 1000) ?? rows[0];
-    if (ns && small) {
-      const r = ns.run(['iptables-restore', '--test'], small.input.file);
+    if (!skip && small) {
+      const r = inNetns((ns) => ns.run(['iptables-restore', '--test'], small.input.file));
       log(
         `  generator check: iptables-restore --test on the ${small.input.services}-Service dump: ` +
           (r.status === 0
@@ -350,10 +422,10 @@ async function main(): Promise<void> {
     }
 
     for (const row of rows) {
-      process.stdout.write(`measuring ${row.input.services} Services…`);
+      log(`measuring ${row.input.services} Services:`);
       const t0 = now();
-      measure(row, parse, sim, ns);
-      log(` ${fmt((now() - t0) / 1000, 1)} s`);
+      await measure(row, parse, sim, !skip);
+      log(`    ${'total'.padEnd(26)}${fmt((now() - t0) / 1000, 1).padStart(6)} s`);
     }
   } finally {
     cleanup();
@@ -473,9 +545,10 @@ async function main(): Promise<void> {
       log(`trace ${r.input.services}: probabilities sum to ${r.traceSum}, not 1`);
     }
     if (r.restoreNote) log(`iptables-restore --test ${r.input.services}: ${r.restoreNote}`);
+    if (r.firstDiagnostic) log(`parse ${r.input.services}: first diagnostic: ${r.firstDiagnostic}`);
   }
   if (skip) log(`iptables-restore --test: ${skip}`);
-  log(`parse runs: ${rows.map((r) => r.parseRuns ?? '–').join('/')} (median; one warm-up run first)`);
+  log(`parse runs: ${rows.map((r) => r.parseRuns ?? '–').join('/')} (median after one warm-up run)`);
   const load1 = loadavg()[0];
   log(`load average at the end ${fmt(load1, 2)} (this run alone adds about 1)`);
   log(`total ${fmt((now() - started) / 1000, 1)} s`);
