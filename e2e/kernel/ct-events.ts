@@ -4,7 +4,7 @@
 // an entry can be gone before anyone lists it (a peer's RST closes it at once).
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { killGroup } from './exec';
+import { killGroup, trackChild } from './exec';
 
 export interface CtEntry {
   proto: string;
@@ -53,6 +53,7 @@ export class ConntrackEvents {
     const [cmd, ...args] = this.argv;
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    trackChild(child.pid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       this.buffer += chunk;
       let nl = this.buffer.indexOf('\n');

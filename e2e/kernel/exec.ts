@@ -32,6 +32,7 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    trackChild(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -51,6 +52,7 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      children.delete(child.pid ?? -1);
       const result = { code, stdout, stderr, timedOut };
       if ((code !== 0 || timedOut) && !options.allowFailure) reject(new CommandError(argv, result));
       else resolve(result);
@@ -60,9 +62,23 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
   });
 }
 
+/** Detached children still running: killed by the exit hook if the run is cut short. */
+const children = new Set<number>();
+
+/** Remember a detached child so that `killAllChildren` can end it. */
+export function trackChild(pid: number | undefined): void {
+  if (pid !== undefined) children.add(pid);
+}
+
+/** End every child this process started and has not yet reaped (exit hooks). */
+export function killAllChildren(): void {
+  for (const pid of [...children]) killGroup(pid);
+}
+
 /** Kill a detached child and everything it started. */
 export function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
+  children.delete(pid);
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {

@@ -207,7 +207,8 @@ export class KernelNode {
       );
       return [...sports].every((s) => got.has(s));
     };
-    const settled = await monitor.settle(seen, 150, 2000 + packets.length * 20, sent);
+    // Quiet for 200 ms: a hook's events come in one burst, the lo leg right after.
+    const settled = await monitor.settle(seen, 200, 2000 + packets.length * 20, sent);
     const conntrack = this.conntrack?.entries ?? new Map<string, CtEntry>();
     return packets.map((packet, i) => {
       const groups = monitor.find(
@@ -216,6 +217,7 @@ export class KernelNode {
       monitor.drop(groups);
       const trace = this.toTrace(packet, groups, conntrack, result.errors[i] ?? null);
       if (!settled && groups.length === 0) trace.problems.push('no trace printed within the time limit');
+      if (monitor.exited) trace.problems.push(`the trace monitor exited: ${monitor.stderr.join('').trim()}`);
       return trace;
     });
   }

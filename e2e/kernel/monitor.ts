@@ -2,7 +2,7 @@
 // id. xtables-monitor block-buffers a pipe, so it runs under `stdbuf -oL`.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { killGroup, sleep } from './exec';
+import { killGroup, sleep, trackChild } from './exec';
 import { type MonitorLine, type PacketLine, parseMonitorLine, type TraceLine } from './trace-lines';
 
 /** Our own tracing table: its events are never part of a case's trace. */
@@ -35,6 +35,7 @@ export class TraceMonitor {
     const [cmd, ...args] = this.argv;
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    trackChild(child.pid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     child.on('exit', () => {

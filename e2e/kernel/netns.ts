@@ -14,7 +14,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { run } from './exec';
+import { killAllChildren, run } from './exec';
 
 export interface BridgeSpec {
   /** Bridge name in the node namespace (cni0, docker0). */
@@ -109,6 +109,8 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const cleanup = () => {
+    // Children first: a process inside a deleted namespace keeps it alive.
+    killAllChildren();
     for (const name of live) deleteNsSync(name);
     live.clear();
   };
@@ -145,6 +147,20 @@ export function cleanupStaleNamespaces(): string[] {
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid || pidAlive(pid)) continue;
+    // A dead run's monitor or sender may still sit in its namespace: end those
+    // (only this suite creates cw-k… namespaces), then the namespace.
+    try {
+      const pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 5000 });
+      for (const p of pids.split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(p), 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    } catch {
+      // no such namespace any more
+    }
     deleteNsSync(name);
     removed.push(name);
   }

@@ -4,7 +4,7 @@
 // Requests and answers are JSON lines; every request has a deadline.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { killGroup } from './exec';
+import { killGroup, trackChild } from './exec';
 
 export interface SendSpec {
   proto: 'tcp' | 'udp';
@@ -78,6 +78,7 @@ export class Sender {
     const [cmd, ...args] = [...this.argvPrefix, 'python3', '-u', '-c', SCRIPT];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    trackChild(child.pid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       this.buffer += chunk;
       let nl = this.buffer.indexOf('\n');
