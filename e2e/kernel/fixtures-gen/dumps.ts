@@ -493,6 +493,7 @@ const EDGES = `*raw
 :PREROUTING ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 -A PREROUTING -p udp -m udp --dport 4789 -j CT --notrack
+-A PREROUTING -p tcp -m tcp --dport 3700 -j ACCEPT
 -A OUTPUT -p tcp -m tcp --dport 7001 -j NOTRACK
 COMMIT
 *mangle
@@ -501,9 +502,11 @@ COMMIT
 :FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 :POSTROUTING ACCEPT [0:0]
+:EMPTY - [0:0]
 -A PREROUTING -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j DROP
 -A PREROUTING -m pkttype --pkt-type unicast -j MARK --set-xmark 0x1/0x1
 -A PREROUTING -m pkttype --pkt-type broadcast -j MARK --set-xmark 0x1000/0x1000
+-A PREROUTING -p tcp -m tcp --dport 3701 -j EMPTY
 -A INPUT -m connmark --mark 0x10/0x10 -j LOG --log-prefix "ct-marked: "
 -A FORWARD -i cni+ -o eth+ -j CONNMARK --set-xmark 0x10/0x10
 -A FORWARD -i eth+ -o cni+ -j CONNMARK --set-xmark 0x20/0x20
@@ -541,6 +544,8 @@ COMMIT
 -A PREROUTING -d 192.168.0.2/32 -p tcp -m multiport ! --dports 1:1999,2020:2100,2500,2600,3000:65535 -j DNAT --to-destination 10.244.1.50
 -A PREROUTING -i cni0 -p tcp -m tcp --dport 2600 -j DNAT --to-destination 10.244.0.6:80
 -A PREROUTING -j PRE-A
+-A PREROUTING -p tcp -m tcp --dport 3702 -j DNAT --to-destination :8080
+-A PREROUTING -p udp -m udp --dport 6002 -m statistic --mode random ! --probability 0.5 -j DNAT --to-destination 10.244.1.64:6002
 -A INPUT -s 198.51.100.7/32 -p tcp -m tcp --dport 2022 -j SNAT --to-source 10.99.0.1
 -A OUTPUT -p tcp -m tcp --dport 7001 -j DNAT --to-destination 10.244.1.70:7001
 -A OUTPUT -o lo -p tcp -m tcp --dport 7002 -j DNAT --to-destination 192.168.0.2:7003
@@ -549,6 +554,8 @@ COMMIT
 -A POSTROUTING -s 10.244.0.0/24 -d 10.244.0.0/24 -j MASQUERADE
 -A POSTROUTING -s 127.0.0.0/8 ! -o lo -j MASQUERADE
 -A POSTROUTING -o eth0 -p udp -m mark --mark 0x2/0x2 -m udp --dport 7777 -j SNAT --to-source 192.168.0.2
+-A POSTROUTING -o eth0 -p tcp -m tcp --dport 3703 -j MASQUERADE --to-ports 40000
+-A POSTROUTING -o eth0 -p tcp -m tcp --dport 3704 -j SNAT --to-source 192.168.0.2:40001
 -A PRE-A -p tcp -m tcp --dport 2500 -j PRE-B
 -A PRE-A -p tcp -m tcp --dport 2500 -j DNAT --to-destination 10.244.1.25:2500
 -A PRE-B -g PRE-C
@@ -563,6 +570,10 @@ COMMIT
 :J1 - [0:0]
 :J2 - [0:0]
 :J3 - [0:0]
+-A INPUT -m conntrack --ctstatus CONFIRMED -j LOG --log-prefix "confirmed: "
+-A INPUT -m conntrack --ctdir REPLY -j DROP
+-A INPUT -m conntrack --ctstate UNTRACKED -j LOG --log-prefix "untracked: "
+-A INPUT -p tcp -m conntrack --ctstate NEW --ctdir ORIGINAL -m tcp --dport 3705 -j ACCEPT
 -A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -j IN-LOCAL
 -A INPUT -m conntrack --ctstate DNAT --ctorigdstport 2020 -j ACCEPT
 -A INPUT -p udp -m udp --dport 5000 -m state --state NEW -j ACCEPT
