@@ -1311,6 +1311,162 @@ const netfilterEdges: DumpSpec = {
   ],
 };
 
+// ---- kube-legacy: the 1.2x kube-proxy layout (KUBE-XLB, KUBE-MARK-DROP) ----
+
+const lg = (
+  name: string,
+  origin: Origin,
+  src: string,
+  dst: string,
+  dport: number,
+  extra: Partial<KernelCase> = {},
+): KernelCase => ({
+  name,
+  origin,
+  proto: 'tcp',
+  src,
+  dst,
+  dport,
+  ...extra,
+});
+
+const kubeLegacy: DumpSpec = {
+  name: 'kube-legacy',
+  fixture: 'kube-legacy.rules',
+  topology: { clientAddrs: [trusted, other], podAddrs: ['10.244.0.6', '10.244.0.7'] },
+  cases: [
+    lg(
+      'pod → old-web ClusterIP 10.96.30.10:80 (KUBE-SERVICES masquerade rule skipped for pods, 5-decimal statistic)',
+      'pod',
+      POD,
+      '10.96.30.10',
+      80,
+      { repeat: 20 },
+    ),
+    lg(
+      'external → old-web ClusterIP 10.96.30.10:80 (MARK-MASQ in KUBE-SERVICES)',
+      'external',
+      CLIENT,
+      '10.96.30.10',
+      80,
+      { repeat: 20 },
+    ),
+    lg('local → old-web ClusterIP 10.96.30.10:80', 'local', NODE, '10.96.30.10', 80, { repeat: 20 }),
+    lg('endpoint pod 10.244.0.6 → old-web ClusterIP (hairpin)', 'pod', '10.244.0.6', '10.96.30.10', 80, { repeat: 20 }),
+    lg('external → old-web NodePort 192.168.0.2:30100 (MARK-MASQ in KUBE-NODEPORTS)', 'external', CLIENT, NODE, 30100, {
+      repeat: 20,
+    }),
+    lg('pod → old-web NodePort 192.168.0.2:30100', 'pod', POD, NODE, 30100, { repeat: 20 }),
+    lg('local 127.0.0.1 → old-web localhost NodePort 127.0.0.1:30100', 'local', '127.0.0.1', '127.0.0.1', 30100, {
+      repeat: 20,
+    }),
+    lg(
+      'external in range 198.51.100.7 → old-lb LoadBalancer 203.0.113.50:80 (KUBE-FW → KUBE-XLB → local endpoint)',
+      'external',
+      trusted,
+      '203.0.113.50',
+      80,
+      {
+        expect: { dst: '10.244.0.7:80', src: trusted },
+      },
+    ),
+    lg(
+      'external out of range 198.18.0.9 → old-lb LoadBalancer (KUBE-MARK-DROP, no DNAT: FORWARD policy DROP)',
+      'external',
+      other,
+      '203.0.113.50',
+      80,
+      {
+        expect: { verdict: 'DROP' },
+      },
+    ),
+    lg(
+      'pod → old-lb LoadBalancer 203.0.113.50:80 (XLB: pods go to the cluster-wide chain)',
+      'pod',
+      POD,
+      '203.0.113.50',
+      80,
+      { repeat: 20 },
+    ),
+    lg(
+      'local → old-lb LoadBalancer 203.0.113.50:80 (KUBE-FW drops the node too: MARK-DROP)',
+      'local',
+      NODE,
+      '203.0.113.50',
+      80,
+    ),
+    lg(
+      'external → old-lb NodePort 192.168.0.2:30200 (XLB: local endpoint only, no masquerade)',
+      'external',
+      CLIENT,
+      NODE,
+      30200,
+      {
+        expect: { dst: '10.244.0.7:80', src: CLIENT },
+      },
+    ),
+    lg(
+      'local 127.0.0.1 → old-lb localhost NodePort 127.0.0.1:30200 (masquerade 127/8, src-type LOCAL → cluster-wide)',
+      'local',
+      '127.0.0.1',
+      '127.0.0.1',
+      30200,
+      { repeat: 20 },
+    ),
+    lg(
+      'local 192.168.0.2 → old-lb NodePort 192.168.0.2:30200 (src-type LOCAL → masquerade, cluster-wide)',
+      'local',
+      NODE,
+      NODE,
+      30200,
+      { repeat: 20 },
+    ),
+    lg('pod → old-lb NodePort 192.168.0.2:30200 (pod source → cluster-wide)', 'pod', POD, NODE, 30200, { repeat: 20 }),
+    lg('pod → old-lb ClusterIP 10.96.30.20:80', 'pod', POD, '10.96.30.20', 80, { repeat: 20 }),
+    lg(
+      'external → old-nolocal NodePort 192.168.0.2:30300 (no local endpoints: KUBE-MARK-DROP, kubelet KUBE-FIREWALL DROP)',
+      'external',
+      CLIENT,
+      NODE,
+      30300,
+      {
+        expect: { verdict: 'DROP' },
+      },
+    ),
+    lg(
+      'local 127.0.0.1 → old-nolocal localhost NodePort 127.0.0.1:30300 (src-type LOCAL → cluster-wide)',
+      'local',
+      '127.0.0.1',
+      '127.0.0.1',
+      30300,
+      {
+        expect: { dst: '10.244.1.80:80', src: NODE },
+      },
+    ),
+    lg('pod → old-nolocal NodePort 192.168.0.2:30300 (pod source → cluster-wide)', 'pod', POD, NODE, 30300, {
+      expect: { dst: '10.244.1.80:80' },
+    }),
+    lg('pod → old-nolocal ClusterIP 10.96.30.30:80', 'pod', POD, '10.96.30.30', 80),
+    lg('external → old-nolocal ClusterIP 10.96.30.30:80', 'external', CLIENT, '10.96.30.30', 80),
+    lg(
+      'external → remote pod 10.244.1.60:8080 directly (FORWARD -d pod CIDR ACCEPT)',
+      'external',
+      CLIENT,
+      '10.244.1.60',
+      8080,
+      { expect: { verdict: 'ACCEPT' } },
+    ),
+    lg(
+      'external → 198.51.100.99:80 (not a pod, not marked: FORWARD policy DROP)',
+      'external',
+      CLIENT,
+      '198.51.100.99',
+      80,
+      { expect: { verdict: 'DROP' } },
+    ),
+  ],
+};
+
 // ---- kube-v6: kube-proxy in IPv6 (ip6tables) ----
 
 const N6 = 'fd00::2';
@@ -1421,7 +1577,7 @@ const kubeV6: DumpSpec = {
   ],
 };
 
-export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, docker, hostFirewall, netfilterEdges, kubeV6];
+export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, kubeLegacy, docker, hostFirewall, netfilterEdges, kubeV6];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */
 export function derivedTopology(dump: DumpSpec): Partial<TopologySpec> {

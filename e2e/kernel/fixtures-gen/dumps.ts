@@ -2,7 +2,7 @@
 // scratch namespace and writes what iptables-save prints back to
 // fixtures/kernel/<name>.rules, so the fixtures are real saved text.
 
-import { type KubeProxyOptions, kubeProxyRestore, type ServicePort } from './kube-proxy';
+import { hash16, type KubeProxyOptions, kubeProxyRestore, type ServicePort } from './kube-proxy';
 
 const ep = (ip: string, port: number, local = false) => ({ ip, port, local });
 
@@ -596,6 +596,123 @@ COMMIT
 COMMIT
 `;
 
+/**
+ * The older kube-proxy layout (1.2x): masquerade marks in KUBE-SERVICES and
+ * KUBE-NODEPORTS, KUBE-XLB for eTP=Local, KUBE-FW ending in KUBE-MARK-DROP
+ * (dropped by kubelet's KUBE-FIREWALL), 5-decimal probabilities and a
+ * one-rule KUBE-POSTROUTING (layout notes §5).
+ */
+function legacyKube(): string {
+  const h = (x: string) => hash16(x);
+  const web = 'default/old-web:http';
+  const lb = 'default/old-lb:http';
+  const nl = 'default/old-nolocal:http';
+  const SVC_WEB = `KUBE-SVC-${h(`${web}tcp`)}`;
+  const SEP_WEB_A = `KUBE-SEP-${h(`${web}tcp10.244.0.6:8080`)}`;
+  const SEP_WEB_B = `KUBE-SEP-${h(`${web}tcp10.244.1.60:8080`)}`;
+  const SVC_LB = `KUBE-SVC-${h(`${lb}tcp`)}`;
+  const XLB_LB = `KUBE-XLB-${h(`${lb}tcp`)}`;
+  const FW_LB = `KUBE-FW-${h(`${lb}tcp`)}`;
+  const SEP_LB_L = `KUBE-SEP-${h(`${lb}tcp10.244.0.7:80`)}`;
+  const SEP_LB_R = `KUBE-SEP-${h(`${lb}tcp10.244.2.70:80`)}`;
+  const SVC_NL = `KUBE-SVC-${h(`${nl}tcp`)}`;
+  const XLB_NL = `KUBE-XLB-${h(`${nl}tcp`)}`;
+  const SEP_NL = `KUBE-SEP-${h(`${nl}tcp10.244.1.80:80`)}`;
+  const cm = (c: string) => `-m comment --comment "${c}"`;
+  return `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:KUBE-SERVICES - [0:0]
+:KUBE-NODEPORTS - [0:0]
+:KUBE-POSTROUTING - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+:KUBE-MARK-DROP - [0:0]
+:${SVC_WEB} - [0:0]
+:${SEP_WEB_A} - [0:0]
+:${SEP_WEB_B} - [0:0]
+:${SVC_LB} - [0:0]
+:${XLB_LB} - [0:0]
+:${FW_LB} - [0:0]
+:${SEP_LB_L} - [0:0]
+:${SEP_LB_R} - [0:0]
+:${SVC_NL} - [0:0]
+:${XLB_NL} - [0:0]
+:${SEP_NL} - [0:0]
+-A PREROUTING ${cm('kubernetes service portals')} -j KUBE-SERVICES
+-A OUTPUT ${cm('kubernetes service portals')} -j KUBE-SERVICES
+-A POSTROUTING ${cm('kubernetes postrouting rules')} -j KUBE-POSTROUTING
+-A KUBE-POSTROUTING ${cm('kubernetes service traffic requiring SNAT')} -m mark --mark 0x4000/0x4000 -j MASQUERADE
+-A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000
+-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+-A KUBE-SERVICES ! -s 10.244.0.0/16 -d 10.96.30.10/32 -p tcp ${cm(`${web} cluster IP`)} -m tcp --dport 80 -j KUBE-MARK-MASQ
+-A KUBE-SERVICES -d 10.96.30.10/32 -p tcp ${cm(`${web} cluster IP`)} -m tcp --dport 80 -j ${SVC_WEB}
+-A KUBE-NODEPORTS -p tcp ${cm(web)} -m tcp --dport 30100 -j KUBE-MARK-MASQ
+-A KUBE-NODEPORTS -p tcp ${cm(web)} -m tcp --dport 30100 -j ${SVC_WEB}
+-A ${SVC_WEB} ${cm(web)} -m statistic --mode random --probability 0.50000 -j ${SEP_WEB_A}
+-A ${SVC_WEB} ${cm(web)} -j ${SEP_WEB_B}
+-A ${SEP_WEB_A} -s 10.244.0.6/32 ${cm(web)} -j KUBE-MARK-MASQ
+-A ${SEP_WEB_A} -p tcp ${cm(web)} -m tcp -j DNAT --to-destination 10.244.0.6:8080
+-A ${SEP_WEB_B} -s 10.244.1.60/32 ${cm(web)} -j KUBE-MARK-MASQ
+-A ${SEP_WEB_B} -p tcp ${cm(web)} -m tcp -j DNAT --to-destination 10.244.1.60:8080
+-A KUBE-SERVICES ! -s 10.244.0.0/16 -d 10.96.30.20/32 -p tcp ${cm(`${lb} cluster IP`)} -m tcp --dport 80 -j KUBE-MARK-MASQ
+-A KUBE-SERVICES -d 10.96.30.20/32 -p tcp ${cm(`${lb} cluster IP`)} -m tcp --dport 80 -j ${SVC_LB}
+-A KUBE-SERVICES -d 203.0.113.50/32 -p tcp ${cm(`${lb} loadbalancer IP`)} -m tcp --dport 80 -j ${FW_LB}
+-A ${FW_LB} ${cm(`${lb} loadbalancer IP`)} -s 198.51.100.0/24 -j ${XLB_LB}
+-A ${FW_LB} ${cm(`${lb} loadbalancer IP`)} -j KUBE-MARK-DROP
+-A KUBE-NODEPORTS -s 127.0.0.0/8 -p tcp ${cm(lb)} -m tcp --dport 30200 -j KUBE-MARK-MASQ
+-A KUBE-NODEPORTS -p tcp ${cm(lb)} -m tcp --dport 30200 -j ${XLB_LB}
+-A ${SVC_LB} ${cm(lb)} -m statistic --mode random --probability 0.50000 -j ${SEP_LB_L}
+-A ${SVC_LB} ${cm(lb)} -j ${SEP_LB_R}
+-A ${XLB_LB} ${cm('Redirect pods trying to reach external loadbalancer VIP to clusterIP')} -s 10.244.0.0/16 -j ${SVC_LB}
+-A ${XLB_LB} ${cm(`masquerade LOCAL traffic for ${lb} LB IP`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A ${XLB_LB} ${cm(`route LOCAL traffic for ${lb} LB IP to service chain`)} -m addrtype --src-type LOCAL -j ${SVC_LB}
+-A ${XLB_LB} ${cm(`Balancing rule 0 for ${lb}`)} -j ${SEP_LB_L}
+-A ${SEP_LB_L} -s 10.244.0.7/32 ${cm(lb)} -j KUBE-MARK-MASQ
+-A ${SEP_LB_L} -p tcp ${cm(lb)} -m tcp -j DNAT --to-destination 10.244.0.7:80
+-A ${SEP_LB_R} -s 10.244.2.70/32 ${cm(lb)} -j KUBE-MARK-MASQ
+-A ${SEP_LB_R} -p tcp ${cm(lb)} -m tcp -j DNAT --to-destination 10.244.2.70:80
+-A KUBE-SERVICES ! -s 10.244.0.0/16 -d 10.96.30.30/32 -p tcp ${cm(`${nl} cluster IP`)} -m tcp --dport 80 -j KUBE-MARK-MASQ
+-A KUBE-SERVICES -d 10.96.30.30/32 -p tcp ${cm(`${nl} cluster IP`)} -m tcp --dport 80 -j ${SVC_NL}
+-A KUBE-NODEPORTS -s 127.0.0.0/8 -p tcp ${cm(nl)} -m tcp --dport 30300 -j KUBE-MARK-MASQ
+-A KUBE-NODEPORTS -p tcp ${cm(nl)} -m tcp --dport 30300 -j ${XLB_NL}
+-A ${SVC_NL} ${cm(nl)} -j ${SEP_NL}
+-A ${XLB_NL} ${cm('Redirect pods trying to reach external loadbalancer VIP to clusterIP')} -s 10.244.0.0/16 -j ${SVC_NL}
+-A ${XLB_NL} ${cm(`masquerade LOCAL traffic for ${nl} LB IP`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ
+-A ${XLB_NL} ${cm(`route LOCAL traffic for ${nl} LB IP to service chain`)} -m addrtype --src-type LOCAL -j ${SVC_NL}
+-A ${XLB_NL} ${cm(`${nl} has no local endpoints`)} -j KUBE-MARK-DROP
+-A ${SEP_NL} -s 10.244.1.80/32 ${cm(nl)} -j KUBE-MARK-MASQ
+-A ${SEP_NL} -p tcp ${cm(nl)} -m tcp -j DNAT --to-destination 10.244.1.80:80
+-A KUBE-SERVICES ${cm('kubernetes service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:KUBE-EXTERNAL-SERVICES - [0:0]
+:KUBE-FIREWALL - [0:0]
+:KUBE-FORWARD - [0:0]
+:KUBE-SERVICES - [0:0]
+-A INPUT -m conntrack --ctstate NEW ${cm('kubernetes service portals')} -j KUBE-SERVICES
+-A INPUT -m conntrack --ctstate NEW ${cm('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES
+-A INPUT -j KUBE-FIREWALL
+-A FORWARD ${cm('kubernetes forwarding rules')} -j KUBE-FORWARD
+-A FORWARD -m conntrack --ctstate NEW ${cm('kubernetes service portals')} -j KUBE-SERVICES
+-A FORWARD -s 10.244.0.0/16 -j ACCEPT
+-A FORWARD -d 10.244.0.0/16 -j ACCEPT
+-A OUTPUT -m conntrack --ctstate NEW ${cm('kubernetes service portals')} -j KUBE-SERVICES
+-A OUTPUT -j KUBE-FIREWALL
+-A KUBE-FIREWALL ${cm('kubernetes firewall for dropping marked packets')} -m mark --mark 0x8000/0x8000 -j DROP
+-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${cm('block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
+-A KUBE-FORWARD ${cm('kubernetes forwarding rules')} -m mark --mark 0x4000/0x4000 -j ACCEPT
+-A KUBE-FORWARD -s 10.244.0.0/16 ${cm('kubernetes forwarding conntrack pod source rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A KUBE-FORWARD -d 10.244.0.0/16 ${cm('kubernetes forwarding conntrack pod destination rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+COMMIT
+`;
+}
+
 export const fixtureSources: Record<string, () => string> = {
   'kube-cluster': () =>
     kubeProxyRestore(kubeClusterServices, { clusterCIDR: '10.244.0.0/16', randomFully: true, extra: flannel }),
@@ -605,6 +722,7 @@ export const fixtureSources: Record<string, () => string> = {
   'host-firewall': () => HOST_FIREWALL,
   'kube-v6': () => kubeProxyRestore(kubeV6Services, { clusterCIDR: 'fd00:10:244::/56', family: 6, extra: flannel6 }),
   'netfilter-edges': () => EDGES,
+  'kube-legacy': legacyKube,
 };
 
 /** Fixtures restored with ip6tables-restore. */
