@@ -191,7 +191,7 @@ function judge(dump: DumpSpec, c: KernelCase, traces: KernelTrace[], ruleset: Ru
   if (!sim || !ruleset) return { ...base, status: 'kernel-only', detail: simUnavailable };
   const spec = topologySpec(derivedTopology(dump));
   const ctx = sim.nodeContext({
-    nodeIPs: [spec.nodeIP],
+    nodeIPs: [spec.nodeIP, ...spec.nodeExtraIPs],
     podCIDR: spec.bridge.cidr,
     uplink: 'eth0',
     podIface: spec.bridge.name,

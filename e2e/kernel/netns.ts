@@ -31,6 +31,8 @@ export interface TopologySpec {
   /** The address family of every address below (and of the dump: iptables or ip6tables). */
   family: 4 | 6;
   nodeIP: string;
+  /** More node addresses on the uplink (secondary, same subnet): NodeContext.nodeIPs after the first. */
+  nodeExtraIPs: string[];
   clientIP: string;
   /** Prefix length of the uplink subnet. */
   uplinkPrefix: number;
@@ -64,6 +66,7 @@ export function topologySpec(partial: Partial<TopologySpec> = {}): TopologySpec 
     return {
       family: 6,
       nodeIP: 'fd00::2',
+      nodeExtraIPs: [],
       clientIP: 'fd00::1',
       uplinkPrefix: 64,
       bridge: DEFAULT_BRIDGE6,
@@ -77,6 +80,7 @@ export function topologySpec(partial: Partial<TopologySpec> = {}): TopologySpec 
   return {
     family: 4,
     nodeIP: '192.168.0.2',
+    nodeExtraIPs: [],
     clientIP: '192.168.0.1',
     uplinkPrefix: 24,
     bridge: DEFAULT_BRIDGE,
@@ -244,6 +248,7 @@ export class Topology {
     // Uplink: node eth0 <-> client eth0.
     await this.ip('node', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', names.client);
     await addr('node', `${spec.nodeIP}/${spec.uplinkPrefix}`, 'eth0');
+    for (const a of spec.nodeExtraIPs) await addr('node', `${a}/${spec.uplinkPrefix}`, 'eth0');
     await addr('client', `${spec.clientIP}/${spec.uplinkPrefix}`, 'eth0');
     for (const a of spec.clientAddrs) await addr('client', `${a}/${host}`, 'eth0');
     await this.ip('node', 'link', 'set', 'eth0', 'up');
