@@ -1356,6 +1356,34 @@ const netfilterEdges: DumpSpec = {
       dport: 4789,
       expect: { legs: 2 },
     }),
+    e('external → uplink broadcast 192.168.0.255:5000/udp (addrtype BROADCAST, pkttype broadcast)', {
+      origin: 'external',
+      proto: 'udp',
+      src: CLIENT,
+      dst: '192.168.0.255',
+      dport: 5000,
+    }),
+    e('pod → pod-CIDR broadcast 10.244.0.255:5000/udp', {
+      origin: 'pod',
+      proto: 'udp',
+      src: POD,
+      dst: '10.244.0.255',
+      dport: 5000,
+    }),
+    e('pod → limited broadcast 255.255.255.255:67/udp', {
+      origin: 'pod',
+      proto: 'udp',
+      src: POD,
+      dst: '255.255.255.255',
+      dport: 67,
+    }),
+    e('pod → multicast 224.0.0.251:5353/udp (mDNS)', {
+      origin: 'pod',
+      proto: 'udp',
+      src: POD,
+      dst: '224.0.0.251',
+      dport: 5353,
+    }),
   ],
 };
 

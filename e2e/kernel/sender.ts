@@ -45,6 +45,8 @@ for line in sys.stdin:
                 errors.append(None if rc in (0, errno.EINPROGRESS, errno.ECONNREFUSED) else errno.errorcode.get(rc, str(rc)))
             else:
                 s = socket.socket(fam(p["src"]), socket.SOCK_DGRAM)
+                if fam(p["src"]) == socket.AF_INET:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
                 if p.get("mark"):
                     s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
                 s.bind((p["src"], p["sport"]))
