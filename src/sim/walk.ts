@@ -71,11 +71,29 @@ interface State {
   choices: number[];
   /** Statistic results already decided for the rule being evaluated. */
   decided: boolean[];
-  events: TraceEvent[];
+  /** Events, newest first, sharing their prefix with the paths this one forked from. */
+  events: Trail | null;
+  /** The packet as rules see it; rebuilt after anything that may change it. */
+  pv: PacketView | null;
+  /** s.h's addresses parsed, valid while ipsOf === s.h (headers are immutable). */
+  ipsOf: Header | null;
+  srcIp: IpValue | null;
+  dstIp: IpValue | null;
   routes: RouteStep[];
   assumptions: Assumption[];
   final: FinalPacket | null;
   error?: string;
+}
+
+interface Trail {
+  event: TraceEvent;
+  prev: Trail | null;
+}
+
+function trailToArray(t: Trail | null): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  for (let x = t; x; x = x.prev) out.push(x.event);
+  return out.reverse();
 }
 
 interface Walk {
@@ -87,6 +105,22 @@ interface Walk {
   protoNum: number;
   notes: Set<string>;
   steps: number;
+  /** The state and rule being evaluated, for `env.assume`. */
+  cur: State | null;
+  ruleId: number;
+  env: MatchEnv;
+}
+
+/** Headers are never changed in place: events share them, and a rewrite makes a new one (of one shape). */
+function withHeader(h: Header, change: Partial<Header>): Header {
+  return {
+    src: change.src ?? h.src,
+    sport: change.sport ?? h.sport,
+    dst: change.dst ?? h.dst,
+    dport: change.dport ?? h.dport,
+    mark: change.mark ?? h.mark,
+    ctmark: change.ctmark ?? h.ctmark,
+  };
 }
 
 function clone(s: State): State {
@@ -95,17 +129,22 @@ function clone(s: State): State {
   return {
     ...s,
     frames: s.frames.map((f) => ({ ...f })),
-    h: { ...s.h },
+    h: s.h,
     recent,
     choices: [...s.choices],
     decided: [...s.decided],
-    events: [...s.events],
+    pv: null,
     routes: [...s.routes],
     assumptions: [...s.assumptions],
   };
 }
 
 function view(w: Walk, s: State): PacketView {
+  if (s.ipsOf !== s.h) {
+    s.srcIp = parseIp(s.h.src);
+    s.dstIp = parseIp(s.h.dst);
+    s.ipsOf = s.h;
+  }
   return {
     family: w.family,
     proto: w.protoNum,
@@ -113,8 +152,8 @@ function view(w: Walk, s: State): PacketView {
     sport: s.h.sport,
     dst: s.h.dst,
     dport: s.h.dport,
-    srcIp: parseIp(s.h.src) as IpValue,
-    dstIp: parseIp(s.h.dst) as IpValue,
+    srcIp: s.srcIp as IpValue,
+    dstIp: s.dstIp as IpValue,
     inIface: s.inIface,
     outIface: s.outIface,
     mark: s.h.mark,
@@ -153,15 +192,26 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
   if (!dst) return fail(`destination '${packet.dst}' is not an IP address`);
   if (src.family !== dst.family) return fail('source and destination are of different IP families');
   const family = src.family;
+  const routing = buildRouting(ctx);
   const w: Walk = {
     ruleset,
     family,
-    routing: buildRouting(ctx),
+    routing,
     ctx,
     packet,
     protoNum: PROTOCOLS[packet.proto === 'icmp' && family === 6 ? 'ipv6-icmp' : packet.proto] ?? 0,
     notes,
     steps: 0,
+    cur: null,
+    ruleId: -1,
+    env: {
+      routing,
+      ctx,
+      assume: (what) => {
+        const s = w.cur as State;
+        s.assumptions.push({ ruleId: w.ruleId, location: ruleLocation(ruleset, w.ruleId), what });
+      },
+    },
   };
   if (!ruleset.tables.some((t) => t.family === family))
     notes.add(`the ruleset has no IPv${family} tables: nothing filters this packet`);
@@ -195,7 +245,11 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     probability: 1,
     choices: [],
     decided: [],
-    events: [],
+    events: null,
+    pv: null,
+    ipsOf: null,
+    srcIp: null,
+    dstIp: null,
     routes: [],
     assumptions: [],
     final: null,
@@ -221,7 +275,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     }
     paths.push({
       probability: s.probability,
-      events: s.events,
+      events: trailToArray(s.events),
       routes: s.routes,
       final: s.final as FinalPacket,
       choices: s.choices,
@@ -310,14 +364,23 @@ function emit(
   ev: Omit<TraceEvent, 'table' | 'hook' | 'leg' | 'before' | 'after'>,
   before: Header,
 ): void {
-  s.events.push({
+  const h = s.h;
+  const event: TraceEvent = {
     table: (s.table as Table).name,
+    chain: ev.chain,
+    kind: ev.kind,
+    rule: ev.rule,
+    verdict: ev.verdict,
     hook: s.hook,
     leg: s.leg,
+    ruleId: ev.ruleId,
     before,
-    after: { ...s.h },
-    ...ev,
-  });
+    after: h,
+  };
+  if (ev.implicit) event.implicit = true;
+  if (ev.assumed) event.assumed = ev.assumed;
+  if (ev.notes) event.notes = ev.notes;
+  s.events = { event, prev: s.events };
   void w;
 }
 
@@ -335,7 +398,7 @@ function step(w: Walk, s: State): [State, State] | null {
     const chain = table.chains[frame.chain];
     if (s.frames.length > 1) {
       s.frames.pop();
-      const before = { ...s.h };
+      const before = s.h;
       emit(
         w,
         s,
@@ -349,12 +412,11 @@ function step(w: Walk, s: State): [State, State] | null {
   }
   const ruleId = frame.cands[frame.next++];
   const rule = getRule(w.ruleset, ruleId);
-  const pv = view(w, s);
-  const env: MatchEnv = {
-    routing: w.routing,
-    ctx: w.ctx,
-    assume: (what) => s.assumptions.push({ ruleId, location: ruleLocation(w.ruleset, ruleId), what }),
-  };
+  if (!s.pv) s.pv = view(w, s);
+  const pv = s.pv;
+  const env = w.env;
+  w.cur = s;
+  w.ruleId = ruleId;
   const assumedBefore = s.assumptions.length;
   if (!headerMatches(rule, pv)) return null;
   let statIndex = 0;
@@ -392,7 +454,7 @@ function split(w: Walk, s: State, frame: Frame, r: SplitRequest, assumedBefore: 
 }
 
 function policy(w: Walk, s: State, chain: string, verdict: 'ACCEPT' | 'DROP'): null {
-  const before = { ...s.h };
+  const before = s.h;
   emit(w, s, { chain, kind: 'policy', rule: null, verdict, ruleId: null }, before);
   if (verdict === 'DROP') {
     finish(w, s, 'DROP', 'dropped', '');
@@ -402,10 +464,11 @@ function policy(w: Walk, s: State, chain: string, verdict: 'ACCEPT' | 'DROP'): n
   return null;
 }
 
-function jump(w: Walk, s: State, target: string, isGoto: boolean): string | null {
+function jump(w: Walk, s: State, target: string, isGoto: boolean, ruleId: number): string | null {
   const table = s.table as Table;
-  const idx = table.chainIndex.get(target);
-  if (idx === undefined) return `jump to ${target}, which does not exist`;
+  // The scanner resolved the target chain; no name lookup needed.
+  const idx = w.ruleset.rules.jumpChain[ruleId];
+  if (idx < 0) return `jump to ${target}, which does not exist`;
   if (s.frames.some((f) => f.chain === idx || f.via?.includes(idx)))
     return `jump cycle: ${target} is already on the jump stack (${s.frames.map((f) => table.chains[f.chain].name).join(' → ')})`;
   if (!isGoto && s.frames.length >= MAX_DEPTH)
@@ -426,7 +489,8 @@ function jump(w: Walk, s: State, target: string, isGoto: boolean): string | null
 }
 
 function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
-  const before = { ...s.h };
+  s.pv = null;
+  const before = s.h;
   const chainName = (s.table as Table).chains[rule.chain].name;
   const t: Target = rule.target;
   const notes: string[] = [];
@@ -479,7 +543,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
     }
     case 'jump':
     case 'goto': {
-      const err = jump(w, s, t.chain, t.kind === 'goto');
+      const err = jump(w, s, t.chain, t.kind === 'goto', rule.id);
       ev(`${t.kind === 'goto' ? 'GOTO' : 'JUMP'}:${t.chain}`);
       if (err) {
         s.error = err;
@@ -488,14 +552,15 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       return null;
     }
     case 'mark':
-      s.h.mark = ((s.h.mark & ~t.mask) ^ t.value) >>> 0;
+      s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.mask) ^ t.value) >>> 0 });
       ev('CONTINUE');
       return null;
     case 'connmark':
       // xt_connmark.c: SET ctmark = (ctmark & ~mask) ^ value; SAVE/RESTORE move bits between mark and ctmark.
-      if (t.op === 'set') s.h.ctmark = ((s.h.ctmark & ~t.mask) ^ t.value) >>> 0;
-      else if (t.op === 'save') s.h.ctmark = ((s.h.ctmark & ~t.ctmask) ^ (s.h.mark & t.nfmask)) >>> 0;
-      else s.h.mark = ((s.h.mark & ~t.nfmask) ^ (s.h.ctmark & t.ctmask)) >>> 0;
+      if (t.op === 'set') s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.mask) ^ t.value) >>> 0 });
+      else if (t.op === 'save')
+        s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.ctmask) ^ (s.h.mark & t.nfmask)) >>> 0 });
+      else s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.nfmask) ^ (s.h.ctmark & t.ctmask)) >>> 0 });
       ev('CONTINUE');
       return null;
     case 'notrack':
@@ -529,8 +594,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
       }
       const changed = addr !== s.h.dst || port !== s.h.dport;
-      s.h.dst = canonical(addr);
-      s.h.dport = port;
+      s.h = withHeader(s.h, { dst: canonical(addr), dport: port });
       if (changed) s.dnatBit = true;
       notes.push(`${t.kind === 'dnat' ? 'DNAT' : 'REDIRECT'} to ${hostPort(s.h.dst, port)}`);
       ev('ACCEPT');
@@ -559,8 +623,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       }
       if (t.randomFully) notes.push('--random-fully: the kernel picks a random source port; the original is shown');
       const changed = canonical(addr) !== s.h.src || port !== s.h.sport;
-      s.h.src = canonical(addr);
-      s.h.sport = port;
+      s.h = withHeader(s.h, { src: canonical(addr), sport: port });
       if (changed) {
         s.snatBit = true;
         s.masqueraded = true;
@@ -597,6 +660,7 @@ function hostPort(ip: string, port: number): string {
 
 /** After the last table of a hook: the routing decision and the next hook, or the end of the walk. */
 function afterHook(w: Walk, s: State): void {
+  s.pv = null;
   const r = w.routing;
   switch (s.hook) {
     case 'PREROUTING': {
