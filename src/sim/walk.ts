@@ -36,6 +36,8 @@ const HOOK_TABLES: Record<HookName, TableName[]> = {
   POSTROUTING: ['mangle', 'nat'],
 };
 
+const NONE: string[] = [];
+
 /** nf_tables' jump stack (NFT_JUMP_STACK_SIZE): deeper nesting is rejected when the ruleset loads. */
 const MAX_DEPTH = 16;
 const MAX_STEPS = 1_000_000;
@@ -426,13 +428,13 @@ function step(w: Walk, s: State): [State, State] | null {
     if (m.kind === 'statistic') statIndex++;
     if (r === true) continue;
     if (r === false) {
-      s.decided = [];
+      if (s.decided.length > 0) s.decided = [];
       return null;
     }
     return split(w, s, frame, r, assumedBefore);
   }
-  s.decided = [];
-  const assumed = s.assumptions.slice(assumedBefore).map((a) => a.what);
+  if (s.decided.length > 0) s.decided = [];
+  const assumed = s.assumptions.length > assumedBefore ? s.assumptions.slice(assumedBefore).map((a) => a.what) : NONE;
   return applyTarget(w, s, rule, assumed);
 }
 
@@ -443,7 +445,9 @@ function split(w: Walk, s: State, frame: Frame, r: SplitRequest, assumedBefore: 
   w.steps--;
   if (r.note) w.notes.add(r.note);
   const yes = clone(s);
-  const no = clone(s);
+  // The state itself carries on as the branch where the statistic did not match.
+  const no = s;
+  no.pv = null;
   yes.decided.push(true);
   no.decided.push(false);
   yes.choices.push(1);
@@ -636,7 +640,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       return null;
     }
     case 'unknown':
-      assumed.push(`target ${t.name} is not modelled: taken as CONTINUE`);
+      assumed = [...assumed, `target ${t.name} is not modelled: taken as CONTINUE`];
       s.assumptions.push({
         ruleId: rule.id,
         location: ruleLocation(w.ruleset, rule.id),
