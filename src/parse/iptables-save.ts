@@ -720,17 +720,21 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       }
       let j = s + 1;
       while (j < e && !isBlank(text.charCodeAt(j))) j++;
-      const name = text.slice(s + 1, j);
+      const nameEnd = j;
       while (j < e && isBlank(text.charCodeAt(j))) j++;
       let k = j;
       while (k < e && !isBlank(text.charCodeAt(k))) k++;
-      const policy = text.slice(j, k);
-      if (name === '') {
+      if (nameEnd === s + 1) {
         sink.add('error', 'bad-chain-line', 'chain line without a name', lineNo, col, e - s);
         continue;
       }
-      const exists = current.chainIndex.has(name);
-      const idx = chainOf(currentIdx, names.internString(name), lineNo, col, e - s);
+      // iptables-save prints a user chain as `:NAME - [0:0]`: no need to slice the policy.
+      const policy = k === j + 1 && text.charCodeAt(j) === 45 ? '-' : text.slice(j, k);
+      const nameId = names.intern(text, s + 1, nameEnd);
+      const name = names.names[nameId];
+      const ids = chainIds[currentIdx];
+      const exists = nameId < ids.length && ids[nameId] > 0;
+      const idx = chainOf(currentIdx, nameId, lineNo, col, e - s);
       const chain = current.chains[idx];
       if (exists && chain.declared) {
         sink.add(
