@@ -191,7 +191,8 @@ function judge(dump: DumpSpec, c: KernelCase, traces: KernelTrace[], ruleset: Ru
   if (!sim || !ruleset) return { ...base, status: 'kernel-only', detail: simUnavailable };
   const spec = topologySpec(derivedTopology(dump));
   const ctx = sim.nodeContext({
-    nodeIPs: [spec.nodeIP, ...spec.nodeExtraIPs],
+    // With its prefix, so the simulator knows the uplink subnet's broadcast address.
+    nodeIPs: [`${spec.nodeIP}/${spec.uplinkPrefix}`, ...spec.nodeExtraIPs],
     podCIDR: spec.bridge.cidr,
     uplink: 'eth0',
     podIface: spec.bridge.name,

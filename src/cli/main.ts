@@ -91,7 +91,9 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
         ? `delivered to a local socket on this node`
         : f.disposition === 'out'
           ? `sent out of ${f.iface}`
-          : f.disposition;
+          : f.disposition === 'dropped' && f.verdict === 'ACCEPT'
+            ? 'netfilter accepted it, then routing dropped it'
+            : f.disposition;
     lines.push(
       `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
     );

@@ -395,7 +395,11 @@ export interface FinalPacket {
   dst: string;
   dport: number;
   masqueraded: boolean;
-  /** Where it went: delivered to a local socket, sent out of an interface, or dropped/rejected. */
+  /**
+   * Where it went: delivered to a local socket, sent out of an interface, or dropped/rejected.
+   * `dropped` with verdict ACCEPT: netfilter let it through but routing discarded it
+   * (multicast to a group the node has not joined, 127.0.0.0/8 from outside without route_localnet).
+   */
   disposition: 'local' | 'out' | 'dropped' | 'rejected' | 'error';
   /** The interface it leaves by (out) or was delivered on (local). */
   iface: string;

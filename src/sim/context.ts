@@ -18,6 +18,8 @@ export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
 
 /** The node as routing sees it: which addresses are local (and on which interface), where others go. */
 export interface Routing {
+  /** ctx.nodeIPs without their prefixes (`192.168.0.2/24` → `192.168.0.2`). */
+  nodeIPs: string[];
   /** Address text (canonical) → the interface it is on. */
   local: Map<string, string>;
   podCidr: Cidr | null;
@@ -36,22 +38,32 @@ function firstHost(c: Cidr): string {
     : formatIp({ family: 6, value: c.addr + 1n });
 }
 
+function addBroadcast(set: Set<string>, c: Cidr): void {
+  if (c.family === 4) set.add(formatIp({ family: 4, value: (c.addr | ~c.mask) >>> 0 }));
+}
+
 export function buildRouting(ctx: NodeContext): Routing {
   const local = new Map<string, string>();
   const canon = (a: string) => {
     const ip = parseIp(a);
     return ip ? formatIp(ip) : a;
   };
-  for (const ip of ctx.nodeIPs) local.set(canon(ip), ctx.uplink);
+  const broadcast = new Set<string>(['255.255.255.255']);
+  const nodeIPs: string[] = [];
+  for (const entry of ctx.nodeIPs) {
+    // A node IP may carry its prefix (`192.168.0.2/24`): then its subnet's broadcast address is known too.
+    const [ip, prefix] = entry.split('/');
+    nodeIPs.push(canon(ip));
+    local.set(canon(ip), ctx.uplink);
+    const subnet = prefix === undefined ? null : parseCidr(entry);
+    if (subnet && subnet.family === 4 && subnet.prefix < 31) addBroadcast(broadcast, subnet);
+  }
   const podCidr = parseCidr(ctx.podCIDR);
   const podIfaceAddress = ctx.podIfaceAddress ?? (podCidr ? firstHost(podCidr) : '');
   if (podIfaceAddress) local.set(canon(podIfaceAddress), ctx.podIface);
   for (const ip of ctx.localAddresses) if (!local.has(canon(ip))) local.set(canon(ip), 'lo');
-  const broadcast = new Set<string>(['255.255.255.255']);
-  if (podCidr && podCidr.family === 4 && podCidr.prefix < 31) {
-    broadcast.add(formatIp({ family: 4, value: (podCidr.addr | ~podCidr.mask) >>> 0 }));
-  }
-  return { local, podCidr, podIfaceAddress, broadcast, ctx };
+  if (podCidr && podCidr.family === 4 && podCidr.prefix < 31) addBroadcast(broadcast, podCidr);
+  return { nodeIPs, local, podCidr, podIfaceAddress, broadcast, ctx };
 }
 
 export type AddrType = 'LOCAL' | 'UNICAST' | 'BROADCAST' | 'MULTICAST';
@@ -88,11 +100,24 @@ export function routeOut(r: Routing, dst: string): string {
   return r.ctx.uplink;
 }
 
-/** The primary address of an interface in the packet's family, as MASQUERADE and REDIRECT pick it. */
+/**
+ * The primary address of an interface in the packet's family, as REDIRECT picks it
+ * (MASQUERADE towards lo differs: see masqueradeAddress).
+ */
 export function ifaceAddress(r: Routing, iface: string, family: 4 | 6 = 4): string | null {
   const same = (a: string) => a.includes(':') === (family === 6);
-  if (iface === r.ctx.uplink) return r.ctx.nodeIPs.find(same) ?? null;
+  if (iface === r.ctx.uplink) return r.nodeIPs.find(same) ?? null;
   if (iface === r.ctx.podIface) return r.podIfaceAddress && same(r.podIfaceAddress) ? r.podIfaceAddress : null;
   if (iface === 'lo') return family === 4 ? '127.0.0.1' : '::1';
   return null;
+}
+
+/**
+ * The source MASQUERADE picks: inet_select_addr(out, …, RT_SCOPE_UNIVERSE). lo has only
+ * host-scope addresses, so the kernel falls back to the first global address of the
+ * namespace: the node IP (seen on the kernel: 10.244.0.1 → 127.0.0.1, out lo, became 192.168.0.2).
+ */
+export function masqueradeAddress(r: Routing, iface: string, family: 4 | 6): string | null {
+  if (iface === 'lo') return r.nodeIPs.find((a) => a.includes(':') === (family === 6)) ?? null;
+  return ifaceAddress(r, iface, family);
 }

@@ -18,7 +18,7 @@ import type {
 } from '../model';
 import { findTable, formatIp, getRule, type IpValue, parseIp, ruleLocation } from '../parse';
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
-import { buildRouting, ifaceAddress, isLoopback, type Routing, routeOut } from './context';
+import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
 import { headerMatches, type MatchEnv, matchOne, type PacketView, type SplitRequest } from './match';
 
@@ -27,10 +27,11 @@ import { headerMatches, type MatchEnv, matchOne, type PacketView, type SplitRequ
 // `statistic` rule it can fork: both copies carry on, each with its share of
 // the probability, and every finished copy is one path of the result.
 
-/** Tables at each hook in priority order (iptables-nft: raw −300, mangle −150, nat dst −100, filter 0, security 50, nat src 100). */
+/** Tables at each hook in priority order (iptables-nft: raw −300, mangle −150, nat dst −100, filter 0, security 50 (150 in INPUT), nat src 100). */
 const HOOK_TABLES: Record<HookName, TableName[]> = {
   PREROUTING: ['raw', 'mangle', 'nat'],
-  INPUT: ['mangle', 'filter', 'security', 'nat'],
+  // iptables-nft hooks security at 150 in INPUT, after nat's 100 (nft list: `hook input priority 150`).
+  INPUT: ['mangle', 'filter', 'nat', 'security'],
   FORWARD: ['mangle', 'filter', 'security'],
   OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
   POSTROUTING: ['mangle', 'nat'],
@@ -568,11 +569,12 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       ev('CONTINUE');
       return null;
     case 'notrack':
-      s.untracked = true;
+      // xt_CT leaves a packet that already has a conntrack alone: so on the lo leg it does nothing.
+      if (s.leg === 0) s.untracked = true;
       ev('CONTINUE');
       return null;
     case 'ct':
-      if (t.notrack) s.untracked = true;
+      if (t.notrack && s.leg === 0) s.untracked = true;
       ev('CONTINUE');
       return null;
     case 'dnat':
@@ -591,7 +593,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         addr =
           s.hook === 'OUTPUT' ? (w.family === 4 ? '127.0.0.1' : '::1') : ifaceAddress(w.routing, s.inIface, w.family);
         if (!addr) {
-          addr = w.ctx.nodeIPs[0] ?? s.h.dst;
+          addr = w.routing.nodeIPs[0] ?? s.h.dst;
           notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);
         }
         const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
@@ -614,13 +616,11 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
         if (t.range.portFrom !== undefined)
           port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
       } else {
-        // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4); lo keeps it.
-        if (s.outIface !== 'lo') {
-          addr = ifaceAddress(w.routing, s.outIface, w.family);
-          if (!addr) {
-            addr = s.h.src;
-            notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
-          }
+        // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4).
+        addr = masqueradeAddress(w.routing, s.outIface, w.family);
+        if (!addr) {
+          addr = s.h.src;
+          notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
         }
         const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
         if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
@@ -672,10 +672,18 @@ function afterHook(w: Walk, s: State): void {
       if (isLoopback(dst) && s.inIface !== 'lo' && (!w.ctx.routeLocalnet || w.family === 6)) {
         s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'local', iface: s.inIface });
         w.notes.add('a packet from outside to 127.0.0.0/8 is dropped by routing unless route_localnet=1');
-        finish(w, s, 'DROP', 'dropped', s.inIface);
+        finish(w, s, 'ACCEPT', 'dropped', s.inIface); // netfilter accepted it; routing drops it
         return;
       }
-      const out = routeOut(r, s.h.dst);
+      const type = addrType(r, s.h.dst);
+      if (type === 'MULTICAST') {
+        // The node joined no group and routes no multicast: the stack drops it after PREROUTING.
+        s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'local', iface: s.inIface });
+        w.notes.add('a multicast packet is delivered only to groups the node has joined, and never forwarded');
+        finish(w, s, 'ACCEPT', 'dropped', s.inIface); // netfilter accepted it; routing drops it
+        return;
+      }
+      const out = type === 'BROADCAST' ? 'lo' : routeOut(r, s.h.dst);
       if (out === 'lo') {
         s.routes.push({ leg: s.leg, after: 'PREROUTING', decision: 'local', iface: s.inIface });
         s.hook = 'INPUT';
