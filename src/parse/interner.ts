@@ -20,16 +20,7 @@ export class RangeInterner {
       if (id < 0) break;
       if (this.hashes[id] === h) {
         const name = this.names[id];
-        if (name.length === len) {
-          let same = true;
-          for (let i = 0; i < len; i++) {
-            if (name.charCodeAt(i) !== text.charCodeAt(start + i)) {
-              same = false;
-              break;
-            }
-          }
-          if (same) return id;
-        }
+        if (name.length === len && text.startsWith(name, start)) return id;
       }
       slot = (slot + 1) & mask;
     }

@@ -131,10 +131,19 @@ class RuleStoreBuilder {
   }
 }
 
+/** Known module names by length, to recognise `-m comment` without hashing. */
+const KNOWN_BY_LENGTH: string[][] = [];
+for (const m of KNOWN_MODULES) (KNOWN_BY_LENGTH[m.length] ??= []).push(m);
+
+function isKnownModuleAt(text: string, start: number, end: number): boolean {
+  const candidates = KNOWN_BY_LENGTH[end - start];
+  if (candidates === undefined) return false;
+  for (const name of candidates) if (sameText(text, start, end, name)) return true;
+  return false;
+}
+
 function sameText(text: string, start: number, end: number, name: string): boolean {
-  if (end - start !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return false;
-  return true;
+  return end - start === name.length && text.startsWith(name, start);
 }
 
 function isBlank(c: number): boolean {
@@ -200,19 +209,31 @@ interface AppendScan {
  * unterminated quote, a quote inside a token, another command), which the
  * general tokenizer then handles.
  */
-function scanAppend(text: string, s: number, e: number, out: AppendScan, backslash: { at: number }): boolean {
-  if (text.charCodeAt(s) !== 45 || text.charCodeAt(s + 1) !== 65) return false;
-  let i = s + 2;
-  let c = text.charCodeAt(i);
-  if (c !== 32 && c !== 9) return false;
-  while (i < e && isBlank(text.charCodeAt(i))) i++;
+/** Where the next `\\`, `"` and tab are, so the scan finds them with native indexOf, not per character. */
+interface Cursor {
+  backslash: number;
+  quote: number;
+  tab: number;
+}
+
+function nextAt(text: string, ch: string, from: number): number {
+  const k = text.indexOf(ch, from);
+  return k < 0 ? text.length : k;
+}
+
+function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cursor): boolean {
+  if (text.charCodeAt(s) !== 45 || text.charCodeAt(s + 1) !== 65 || text.charCodeAt(s + 2) !== 32) return false;
+  // Tabs inside a rule are rare (pastes); the general tokenizer handles them.
+  if (cur.tab < s) cur.tab = nextAt(text, '\t', s);
+  if (cur.tab < e) return false;
+  if (cur.quote < s) cur.quote = nextAt(text, '"', s);
+  let i = s + 3;
+  while (i < e && text.charCodeAt(i) === 32) i++;
   out.chainStart = i;
-  for (; i < e; i++) {
-    c = text.charCodeAt(i);
-    if (c === 32 || c === 9) break;
-    if (c === 34) return false;
-  }
-  out.chainEnd = i;
+  let sp = text.indexOf(' ', i);
+  if (sp < 0 || sp > e) sp = e;
+  if (cur.quote < sp) return false;
+  out.chainEnd = i = sp;
   if (out.chainEnd === out.chainStart) return false;
   out.targetStart = -1;
   out.targetEnd = -1;
@@ -222,32 +243,30 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, backsla
   // 0: nothing pending; 1: the next token is the target; 2: a module name; 3: an address.
   let pending = 0;
   while (i < e) {
-    c = text.charCodeAt(i);
-    if (c === 32 || c === 9) {
+    if (text.charCodeAt(i) === 32) {
       i++;
       continue;
     }
     const ts = i;
-    if (c === 34) {
-      const q = text.indexOf('"', i + 1);
-      if (q < 0 || q >= e) return false;
-      // An escape inside the quotes needs the full tokenizer; find the next backslash once, not per quote.
-      if (backslash.at < i) {
-        const k = text.indexOf('\\', i);
-        backslash.at = k < 0 ? text.length : k;
-      }
-      if (backslash.at < q) return false;
+    if (cur.quote < ts) cur.quote = nextAt(text, '"', ts);
+    if (cur.quote === ts) {
+      const q = nextAt(text, '"', ts + 1);
+      if (q >= e) return false;
+      // An escape inside the quotes needs the full tokenizer.
+      if (cur.backslash < ts) cur.backslash = nextAt(text, '\\', ts);
+      if (cur.backslash < q) return false;
       i = q + 1;
-      if (i < e && !isBlank(text.charCodeAt(i))) return false;
+      cur.quote = nextAt(text, '"', i);
+      if (i < e && text.charCodeAt(i) !== 32) return false;
       if (pending === 1 || pending === 2) return false;
       pending = 0;
       continue;
     }
-    for (; i < e; i++) {
-      c = text.charCodeAt(i);
-      if (c === 32 || c === 9) break;
-      if (c === 34) return false;
-    }
+    sp = text.indexOf(' ', ts);
+    if (sp < 0 || sp > e) sp = e;
+    // A quote inside an unquoted token: the general tokenizer.
+    if (cur.quote < sp) return false;
+    i = sp;
     if (pending !== 0) {
       if (pending === 1) {
         out.targetStart = ts;
@@ -262,7 +281,8 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, backsla
         out.modules[out.moduleCount * 2 + 1] = i;
         out.moduleCount++;
       } else {
-        for (let k = ts; k < i; k++) if (text.charCodeAt(k) === 58) out.ipv6 = true;
+        const colon = text.indexOf(':', ts);
+        if (colon >= 0 && colon < i) out.ipv6 = true;
       }
       pending = 0;
       continue;
@@ -313,7 +333,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
     ipv6: false,
   };
   const counters = { p: 0, b: 0 };
-  const backslash = { at: -1 };
+  const cursor: Cursor = { backslash: -1, quote: -1, tab: -1 };
 
   let current: Table | null = null;
   let currentIdx = -1;
@@ -378,6 +398,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   };
 
   const checkModule = (start: number, end: number, line: number, column: number) => {
+    if (isKnownModuleAt(text, start, end)) return;
     const id = names.intern(text, start, end);
     const state = moduleState[id];
     if (state !== undefined) return;
@@ -794,7 +815,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         ruleStart = after;
         while (ruleStart < e && isBlank(text.charCodeAt(ruleStart))) ruleStart++;
       }
-      if (current && scanAppend(text, ruleStart, e, scan, backslash)) {
+      if (current && scanAppend(text, ruleStart, e, scan, cursor)) {
         // The common case, with no token stored.
         // Most rules follow one of the same chain: compare with its name before hashing.
         const chainIdx =
