@@ -1,0 +1,173 @@
+// kube: Service / EndpointSlice / Endpoints / Node YAML (or JSON) in → the iptables-save text a
+// current kube-proxy (iptables mode) would leave on the node, the diagnostics, and per service port
+// the chains it owns. Pure: no I/O, no clock; see pkg/proxy/iptables/proxier.go.
+import type { Diagnostic } from '../model';
+import { cidrContains, formatIp, parseCidr } from '../parse';
+import { readKubeObjects } from './input';
+import { type EndpointSlice, type Service, servicePortName } from './objects';
+import { endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
+import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
+
+export type { EndpointSlice, Service } from './objects';
+export type { ProxierConfig, ServicePortResult } from './proxier';
+export { type KubeRuleset, toRestoreText, toSaveLine, toSaveText } from './rules';
+
+export interface KubeProxyOptions extends Partial<ProxierConfig> {
+  /** Which kube-proxy layout to follow. Only 'current' (1.25+) is written so far. */
+  layout?: 'current' | 'legacy';
+  /** Invent this many ready endpoints (on this node, from podCIDR) for services that have none. */
+  exampleEndpoints?: number;
+  /** Where example endpoints get their IPs; default the Node's podCIDR or 10.244.0.0/24. */
+  podCIDR?: string;
+}
+
+export interface GenerateResult {
+  /** iptables-save text (mangle, filter, nat). */
+  dump: string;
+  /** What kube-proxy hands iptables-restore (filter, nat), in its own argument order. */
+  restore: string;
+  ruleset: KubeRuleset;
+  diagnostics: Diagnostic[];
+  services: ServicePortResult[];
+  config: ProxierConfig;
+}
+
+export const DEFAULT_PROXIER_CONFIG: ProxierConfig = {
+  clusterCIDR: '10.244.0.0/16',
+  nodeIPs: ['192.168.0.2'],
+  nodeName: 'node-1',
+  masqueradeAll: false,
+  masqueradeBit: 14,
+  localhostNodePorts: true,
+  nfacct: true,
+  randomFully: true,
+  canaries: true,
+  jumpRules: true,
+};
+
+export function generateFromYaml(text: string, options: KubeProxyOptions = {}): GenerateResult {
+  const { objects, diagnostics } = readKubeObjects(text);
+  const node = objects.nodes[0];
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as KubeProxyOptions;
+  const config: ProxierConfig = {
+    ...DEFAULT_PROXIER_CONFIG,
+    ...(node?.name ? { nodeName: node.name } : {}),
+    ...(node && node.addresses.length > 0 ? { nodeIPs: node.addresses } : {}),
+    ...defined,
+  };
+  if (options.layout === 'legacy') {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'layout-not-implemented',
+      message: 'the pre-1.25 layout (KUBE-XLB, KUBE-MARK-DROP) is not written yet; showing the current layout',
+      span: { line: 1, column: 1, length: 0 },
+    });
+  }
+
+  // kube-proxy reads EndpointSlices only; legacy Endpoints stand in where a Service has no slice.
+  const slices: EndpointSlice[] = [...objects.endpointSlices];
+  const hasSlice = (s: { namespace: string; serviceName: string }) =>
+    objects.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.serviceName);
+  for (const legacy of objects.legacyEndpoints) if (!hasSlice(legacy)) slices.push(legacy);
+
+  const podCIDR = options.podCIDR ?? node?.podCIDRs.find((c) => !c.includes(':')) ?? '10.244.0.0/24';
+  slices.push(...exampleSlices(objects.services, slices, options.exampleEndpoints ?? 0, podCIDR, config, diagnostics));
+  checkEndpointPorts(objects.services, slices, config, diagnostics);
+
+  const { ruleset, servicePorts } = generateRules(objects.services, slices, config);
+  return {
+    dump: toSaveText(ruleset),
+    restore: toRestoreText(ruleset),
+    ruleset,
+    diagnostics,
+    services: servicePorts,
+    config,
+  };
+}
+
+/** Services that nothing points at get N ready endpoints on this node, addresses counted up from the pod CIDR. */
+function exampleSlices(
+  services: readonly Service[],
+  slices: readonly EndpointSlice[],
+  count: number,
+  podCIDR: string,
+  config: ProxierConfig,
+  diagnostics: Diagnostic[],
+): EndpointSlice[] {
+  const out: EndpointSlice[] = [];
+  const cidr = parseCidr(podCIDR);
+  let next = cidr && cidr.family === 4 ? cidr.addr + 10 : 0;
+  for (const service of services) {
+    if (service.type === 'ExternalName' || service.clusterIPs.length === 0 || service.clusterIPs[0] === 'None')
+      continue;
+    const hasEndpoints = slices.some((s) => s.namespace === service.namespace && s.serviceName === service.name);
+    if (hasEndpoints) continue;
+    if (count <= 0 || !cidr || cidr.family !== 4) {
+      diagnostics.push({
+        severity: 'info',
+        code: 'no-endpoints',
+        message: `Service ${service.namespace}/${service.name} has no EndpointSlice or Endpoints${service.selector ? '' : ' (and no selector)'}: kube-proxy rejects its traffic. Paste its EndpointSlices, or use example endpoints (--example-endpoints N)`,
+        span: service.span,
+      });
+      continue;
+    }
+    const endpoints = [];
+    for (let i = 0; i < count; i++) {
+      const ip = formatIp({ family: 4, value: next >>> 0 });
+      next++;
+      const parsed = parseCidr(`${ip}/32`);
+      if (parsed && !cidrContains(cidr, { family: 4, value: parsed.addr as number })) break;
+      endpoints.push({ address: ip, ready: true, serving: true, terminating: false, nodeName: config.nodeName });
+    }
+    const ports = service.ports.map((p) => {
+      if (typeof p.targetPort === 'string') {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'named-target-port',
+          message: `targetPort '${p.targetPort}' of ${servicePortName(service, p.name)} names a container port, and no Pod says which number it is; the example endpoints use port ${p.port}`,
+          span: p.span,
+        });
+      }
+      return { name: p.name, protocol: p.protocol, port: typeof p.targetPort === 'number' ? p.targetPort : p.port };
+    });
+    diagnostics.push({
+      severity: 'info',
+      code: 'example-endpoints',
+      message: `Service ${service.namespace}/${service.name} has no endpoints; using ${endpoints.length} example endpoint(s) ${endpoints.map((e) => e.address).join(', ')} on node ${config.nodeName}`,
+      span: service.span,
+    });
+    out.push({
+      namespace: service.namespace,
+      serviceName: service.name,
+      addressType: 'IPv4',
+      ports,
+      endpoints,
+      span: service.span,
+    });
+  }
+  return out;
+}
+
+/** A service port whose endpoint objects have no port of its name gets no endpoints at all. */
+function checkEndpointPorts(
+  services: readonly Service[],
+  slices: readonly EndpointSlice[],
+  config: ProxierConfig,
+  diagnostics: Diagnostic[],
+): void {
+  for (const service of services) {
+    const own = slices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name);
+    if (own.length === 0) continue;
+    for (const port of service.ports) {
+      if (endpointsFor(service, port, own, config.nodeName).length > 0) continue;
+      const names = [...new Set(own.flatMap((s) => s.ports.map((p) => `'${p.name}'/${p.protocol}`)))].join(', ');
+      const target = typeof port.targetPort === 'string' ? ` (targetPort '${port.targetPort}')` : '';
+      diagnostics.push({
+        severity: 'warning',
+        code: 'no-matching-endpoint-port',
+        message: `no endpoint port matches ${servicePortName(service, port.name)}/${port.protocol}${target}; its endpoints have ports ${names || 'none'}, so kube-proxy rejects this port's traffic`,
+        span: port.span,
+      });
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// TestOverallIPTablesRules (kubernetes/kubernetes pkg/proxy/iptables/proxier_test.go), ported:
+// the same Services and EndpointSlices as YAML, the same fake node, the result sorted with
+// sortIPTablesRules' algorithm and compared with the expected dump rule for rule.
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { parseIptablesSave } from '../parse';
+import { generateFromYaml, type KubeProxyOptions } from './index';
+
+/** NewFakeProxier: node test-node at 192.168.0.2, detector -s 10.0.0.0/8, nfacct, no --random-fully. */
+const FAKE_PROXIER: KubeProxyOptions = {
+  nodeName: 'test-node',
+  nodeIPs: ['192.168.0.2', '192.168.1.2', '192.168.99.11'],
+  clusterCIDR: '10.0.0.0/8',
+  randomFully: false,
+  canaries: false,
+  jumpRules: false,
+};
+
+interface Dump {
+  tables: { name: string; chains: string[]; rules: Map<string, string[]> }[];
+}
+
+function parseRestore(text: string): Dump {
+  const dump: Dump = { tables: [] };
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) dump.tables.push({ name: line.slice(1), chains: [], rules: new Map() });
+    const table = dump.tables[dump.tables.length - 1];
+    if (line.startsWith(':')) {
+      const chain = line.slice(1).split(' ')[0];
+      table.chains.push(chain);
+      table.rules.set(chain, []);
+    } else if (line.startsWith('-A ')) {
+      const chain = line.split(' ')[1];
+      table.rules.get(chain)?.push(line);
+    }
+  }
+  return dump;
+}
+
+const commentOf = (rule: string) =>
+  /--comment (?:"([^"]*)"|(\S+))/
+    .exec(rule)
+    ?.slice(1)
+    .find((x) => x !== undefined) ?? null;
+
+/** orderByCommentServiceName: the comment up to the first space or colon; undefined without one. */
+function byServiceName(a: string, b: string): number {
+  const ca = commentOf(a);
+  const cb = commentOf(b);
+  if (ca === null || cb === null) return 0;
+  const name = (c: string) => c.split(/[ :]/)[0];
+  return name(ca) < name(cb) ? -1 : name(ca) > name(cb) ? 1 : 0;
+}
+
+/** sortIPTablesRules from proxier_test.go. */
+function sortIPTablesRules(text: string): string {
+  const dump = parseRestore(text);
+  dump.tables.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const rank = (c: string) => (c === 'KUBE-NODEPORTS' ? 0 : c === 'KUBE-SERVICES' ? 1 : c.startsWith('KUBE-') ? 2 : 3);
+  const lines: string[] = [];
+  for (const table of dump.tables) {
+    table.chains.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    for (const chain of ['KUBE-NODEPORTS', 'KUBE-SERVICES']) {
+      const rules = table.rules.get(chain);
+      if (!rules) continue;
+      rules.sort((a, b) => {
+        if (table.name === 'nat' && chain === 'KUBE-SERVICES') {
+          const last = (r: string) => (commentOf(r) ?? '').includes('must be the last rule');
+          if (last(a) !== last(b)) return last(a) ? 1 : -1;
+        }
+        return byServiceName(a, b);
+      });
+    }
+    lines.push(`*${table.name}`, ...table.chains.map((c) => `:${c} - [0:0]`));
+    for (const chain of table.chains) lines.push(...(table.rules.get(chain) ?? []));
+    lines.push('COMMIT');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/kube/${name}`, import.meta.url), 'utf8');
+
+describe('TestOverallIPTablesRules', () => {
+  const result = generateFromYaml(fixture('overall.yaml'), FAKE_PROXIER);
+  const expected = fixture('overall.expected.rules');
+  const got = sortIPTablesRules(result.restore);
+
+  test('the YAML reads without errors', () => {
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  test('every chain and rule equals kube-proxy’s expected dump', () => {
+    expect(got.split('\n')).toEqual(expected.split('\n'));
+  });
+
+  test('the iptables-save form parses with no diagnostics', () => {
+    const parsed = parseIptablesSave(result.dump);
+    expect(parsed.diagnostics).toEqual([]);
+  });
+});

@@ -1,0 +1,642 @@
+// Services + EndpointSlices → the rules kube-proxy (iptables mode, current layout) writes.
+// A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go, one family (IPv4),
+// one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
+import { cidrContains, parseCidr, parseIp } from '../parse';
+import { endpointChain, servicePortChain } from './hash';
+import type { EndpointSlice, Protocol, Service, ServicePort } from './objects';
+import { servicePortName } from './objects';
+import { bytewise, emptyRuleset, type KubeRuleset, type KubeTable } from './rules';
+
+export interface ProxierConfig {
+  /** The local-traffic detector's CIDR (`--cluster-cidr`); null: no detector. */
+  clusterCIDR: string | null;
+  /** The node's IPs; the first is `proxier.nodeIP`. */
+  nodeIPs: string[];
+  nodeName: string;
+  masqueradeAll: boolean;
+  masqueradeBit: number;
+  localhostNodePorts: boolean;
+  /** nfacct counters are available in the kernel (adds `-m nfacct` to two rules). */
+  nfacct: boolean;
+  /** MASQUERADE --random-fully (iptables supports it since 1.6.2). */
+  randomFully: boolean;
+  /** Write the KUBE-PROXY-CANARY chains kube-proxy's monitor creates. */
+  canaries: boolean;
+  /** Write the jump rules from the built-in chains (not part of kube-proxy's restore buffer). */
+  jumpRules: boolean;
+}
+
+/** One endpoint of one service port, as pkg/proxy/endpoint.go sees it. */
+export interface EndpointInfo {
+  ip: string;
+  port: number;
+  /** `net.JoinHostPort(ip, port)`. */
+  endpoint: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  isLocal: boolean;
+}
+
+/** What was generated for one service port, for the app to link chains back to YAML. */
+export interface ServicePortResult {
+  servicePortName: string;
+  protocol: Protocol;
+  service: Service;
+  port: ServicePort;
+  chains: string[];
+  endpoints: EndpointInfo[];
+}
+
+const joinHostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** Endpoints for one service port: same family, matching port name and protocol, deduplicated, sorted bytewise. */
+export function endpointsFor(
+  service: Service,
+  port: ServicePort,
+  slices: readonly EndpointSlice[],
+  nodeName: string,
+): EndpointInfo[] {
+  const byKey = new Map<string, EndpointInfo>();
+  for (const slice of slices) {
+    if (slice.namespace !== service.namespace || slice.serviceName !== service.name) continue;
+    if (slice.addressType !== 'IPv4') continue;
+    for (const slicePort of slice.ports) {
+      if (slicePort.name !== port.name || slicePort.protocol !== port.protocol) continue;
+      for (const ep of slice.endpoints) {
+        // kube-proxy uses only the first address of an endpoint (pkg/proxy/endpointslicecache.go).
+        const ip = ep.address;
+        const endpoint = joinHostPort(ip, slicePort.port);
+        if (byKey.has(endpoint)) continue;
+        byKey.set(endpoint, {
+          ip,
+          port: slicePort.port,
+          endpoint,
+          ready: ep.ready,
+          serving: ep.serving,
+          terminating: ep.terminating,
+          isLocal: ep.nodeName !== null && ep.nodeName === nodeName,
+        });
+      }
+    }
+  }
+  return [...byKey.values()].sort((a, b) => bytewise(a.endpoint, b.endpoint));
+}
+
+interface Categorized {
+  cluster: EndpointInfo[];
+  local: EndpointInfo[];
+  allReachable: EndpointInfo[];
+  hasAny: boolean;
+}
+
+/** pkg/proxy/topology.go CategorizeEndpoints, without topology hints. */
+function categorizeEndpoints(
+  endpoints: readonly EndpointInfo[],
+  usesCluster: boolean,
+  usesLocal: boolean,
+): Categorized {
+  const usable = (eps: readonly EndpointInfo[]) => {
+    const ready = eps.filter((e) => e.ready);
+    return ready.length > 0 ? ready : eps.filter((e) => e.serving && e.terminating);
+  };
+  const cluster = usesCluster ? usable(endpoints) : [];
+  if (!usesLocal) return { cluster, local: [], allReachable: cluster, hasAny: cluster.length > 0 };
+  const local = usable(endpoints.filter((e) => e.isLocal));
+  const hasAny = endpoints.some((e) => e.ready || (e.serving && e.terminating));
+  const allReachable = [...cluster, ...local.filter((e) => !cluster.includes(e))];
+  return { cluster, local, allReachable, hasAny };
+}
+
+/** Leading zeros are normalised (TestBadIPs: 172.30.0.041 → 172.30.0.41); bad addresses are skipped. */
+function canonical4(ip: string): string | null {
+  const parts = ip.trim().split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+  return parts.map((p) => String(Number(p))).join('.');
+}
+
+function canonicalCidr4(text: string): string | null {
+  const [ip, prefix] = text.trim().split('/');
+  const addr = canonical4(ip ?? '');
+  if (!addr || prefix === undefined || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) return null;
+  return `${addr}/${Number(prefix)}`;
+}
+
+export function generateRules(
+  services: readonly Service[],
+  slices: readonly EndpointSlice[],
+  config: ProxierConfig,
+): { ruleset: KubeRuleset; servicePorts: ServicePortResult[] } {
+  const ruleset = emptyRuleset();
+  const add = (table: KubeTable, chain: string, ...args: string[]) => ruleset[table].rules.push({ chain, args });
+  const declare = (table: KubeTable, chain: string) => {
+    if (!ruleset[table].chains.includes(chain)) ruleset[table].chains.push(chain);
+  };
+  const mark = `0x${(1 << config.masqueradeBit).toString(16)}`;
+  const ipv4Localhost = config.localhostNodePorts;
+  const detector = config.clusterCIDR ? canonicalCidr4(config.clusterCIDR) : null;
+  const nodeIP = config.nodeIPs[0] ?? null;
+
+  for (const chain of [
+    'KUBE-SERVICES',
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FORWARD',
+    'KUBE-NODEPORTS',
+    'KUBE-PROXY-FIREWALL',
+  ]) {
+    declare('filter', chain);
+  }
+  if (ipv4Localhost) declare('filter', 'KUBE-FIREWALL');
+  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) declare('nat', chain);
+  if (config.canaries) for (const table of ['mangle', 'filter', 'nat'] as const) declare(table, 'KUBE-PROXY-CANARY');
+
+  if (ipv4Localhost) {
+    add(
+      'filter',
+      'KUBE-FIREWALL',
+      '-m',
+      'comment',
+      '--comment',
+      'block incoming localnet connections',
+      '-d',
+      '127.0.0.0/8',
+      '!',
+      '-s',
+      '127.0.0.0/8',
+      '-m',
+      'conntrack',
+      '!',
+      '--ctstate',
+      'RELATED,ESTABLISHED,DNAT',
+      '-j',
+      'DROP',
+    );
+  }
+  add('nat', 'KUBE-POSTROUTING', '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
+  add('nat', 'KUBE-POSTROUTING', '-j', 'MARK', '--xor-mark', mark);
+  add(
+    'nat',
+    'KUBE-POSTROUTING',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes service traffic requiring SNAT',
+    '-j',
+    'MASQUERADE',
+    ...(config.randomFully ? ['--random-fully'] : []),
+  );
+  add('nat', 'KUBE-MARK-MASQ', '-j', 'MARK', '--or-mark', mark);
+
+  const servicePorts: ServicePortResult[] = [];
+  for (const service of services) {
+    if (service.type === 'ExternalName') continue;
+    const clusterIP = service.clusterIPs.map(canonical4).find((ip): ip is string => ip !== null) ?? null;
+    if (clusterIP === null) continue; // headless, or IPv6-only: not this family
+    const externalIPs = service.externalIPs.map(canonical4).filter((ip): ip is string => ip !== null);
+    const lbIPs = service.loadBalancerIPs.map(canonical4).filter((ip): ip is string => ip !== null);
+    const sourceRanges = service.loadBalancerSourceRanges.map(canonicalCidr4).filter((c): c is string => c !== null);
+    for (const port of service.ports) {
+      servicePorts.push(
+        writeServicePort(service, port, { clusterIP, externalIPs, lbIPs, sourceRanges }, slices, config, {
+          add,
+          declare,
+          detector,
+          nodeIP,
+        }),
+      );
+    }
+  }
+
+  add(
+    'nat',
+    'KUBE-SERVICES',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes service nodeports; NOTE: this must be the last rule in this chain',
+    '-m',
+    'addrtype',
+    '--dst-type',
+    'LOCAL',
+    '-j',
+    'KUBE-NODEPORTS',
+  );
+  add(
+    'filter',
+    'KUBE-FORWARD',
+    '-m',
+    'conntrack',
+    '--ctstate',
+    'INVALID',
+    ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'ct_state_invalid_dropped_pkts'] : []),
+    '-j',
+    'DROP',
+  );
+  add(
+    'filter',
+    'KUBE-FORWARD',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes forwarding rules',
+    '-m',
+    'mark',
+    '--mark',
+    `${mark}/${mark}`,
+    '-j',
+    'ACCEPT',
+  );
+  add(
+    'filter',
+    'KUBE-FORWARD',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes forwarding conntrack rule',
+    '-m',
+    'conntrack',
+    '--ctstate',
+    'RELATED,ESTABLISHED',
+    '-j',
+    'ACCEPT',
+  );
+
+  if (config.jumpRules) writeJumpRules(ruleset, ipv4Localhost);
+  return { ruleset, servicePorts };
+}
+
+/**
+ * The jump rules from built-in chains. kube-proxy checks each with `iptables -C` and inserts it at
+ * the top (`-I`) in iptablesJumpChains order, after kubelet inserted `-j KUBE-FIREWALL`; so each
+ * built-in chain lists them in reverse, kubelet's last.
+ */
+function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean): void {
+  const newOnly = ['-m', 'conntrack', '--ctstate', 'NEW'];
+  const jumps: [KubeTable, string, string, string, string[]][] = [
+    ['filter', 'INPUT', 'KUBE-EXTERNAL-SERVICES', 'kubernetes externally-visible service portals', newOnly],
+    ['filter', 'FORWARD', 'KUBE-EXTERNAL-SERVICES', 'kubernetes externally-visible service portals', newOnly],
+    ['filter', 'INPUT', 'KUBE-NODEPORTS', 'kubernetes health check service ports', []],
+    ['filter', 'FORWARD', 'KUBE-SERVICES', 'kubernetes service portals', newOnly],
+    ['filter', 'OUTPUT', 'KUBE-SERVICES', 'kubernetes service portals', newOnly],
+    ['filter', 'FORWARD', 'KUBE-FORWARD', 'kubernetes forwarding rules', []],
+    ['filter', 'INPUT', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['filter', 'OUTPUT', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['filter', 'FORWARD', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['nat', 'OUTPUT', 'KUBE-SERVICES', 'kubernetes service portals', []],
+    ['nat', 'PREROUTING', 'KUBE-SERVICES', 'kubernetes service portals', []],
+    ['nat', 'POSTROUTING', 'KUBE-POSTROUTING', 'kubernetes postrouting rules', []],
+  ];
+  for (const table of ['filter', 'nat'] as const) {
+    const builtinRules = jumps
+      .filter(([t]) => t === table)
+      .reverse()
+      .map(([, chain, target, comment, extra]) => ({
+        chain,
+        args: [...extra, '-m', 'comment', '--comment', comment, '-j', target],
+      }));
+    if (table === 'filter' && kubeFirewall) {
+      for (const chain of ['INPUT', 'OUTPUT']) builtinRules.push({ chain, args: ['-j', 'KUBE-FIREWALL'] });
+    }
+    ruleset[table].rules.unshift(...builtinRules);
+  }
+}
+
+interface Writer {
+  add: (table: KubeTable, chain: string, ...args: string[]) => void;
+  declare: (table: KubeTable, chain: string) => void;
+  detector: string | null;
+  nodeIP: string | null;
+}
+
+interface Addresses {
+  clusterIP: string;
+  externalIPs: string[];
+  lbIPs: string[];
+  sourceRanges: string[];
+}
+
+function writeServicePort(
+  service: Service,
+  port: ServicePort,
+  ips: Addresses,
+  slices: readonly EndpointSlice[],
+  config: ProxierConfig,
+  w: Writer,
+): ServicePortResult {
+  const S = servicePortName(service, port.name);
+  const protocol = port.protocol.toLowerCase();
+  const proto = ['-m', protocol, '-p', protocol];
+  const comment = (text: string) => ['-m', 'comment', '--comment', text];
+  const dport = (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)];
+
+  const svcChain = servicePortChain('KUBE-SVC-', S, protocol);
+  const svlChain = servicePortChain('KUBE-SVL-', S, protocol);
+  const extChain = servicePortChain('KUBE-EXT-', S, protocol);
+  const fwChain = servicePortChain('KUBE-FW-', S, protocol);
+
+  // pkg/proxy/serviceport.go
+  const externallyAccessible = port.nodePort !== 0 || ips.lbIPs.length > 0 || ips.externalIPs.length > 0;
+  const externalPolicyLocal =
+    externallyAccessible &&
+    service.externalTrafficPolicy === 'Local' &&
+    (service.type === 'NodePort' || service.type === 'LoadBalancer' || ips.externalIPs.length > 0);
+  const internalPolicyLocal = service.internalTrafficPolicy === 'Local';
+  const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
+  const usesLocalEndpoints = internalPolicyLocal || externalPolicyLocal;
+
+  const endpoints = endpointsFor(service, port, slices, config.nodeName);
+  const {
+    cluster,
+    local,
+    allReachable,
+    hasAny: hasEndpoints,
+  } = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints);
+  const chains: string[] = [];
+  const declare = (chain: string) => {
+    w.declare('nat', chain);
+    chains.push(chain);
+  };
+  for (const ep of allReachable) declare(endpointChain(S, protocol, ep.endpoint));
+
+  const usesClusterPolicyChain = cluster.length > 0 && usesClusterEndpoints;
+  if (usesClusterPolicyChain) declare(svcChain);
+  const usesLocalPolicyChain = local.length > 0 && usesLocalEndpoints;
+  if (usesLocalPolicyChain) declare(svlChain);
+
+  const internalPolicyChain = internalPolicyLocal ? svlChain : svcChain;
+  const hasInternalEndpoints = internalPolicyLocal ? hasEndpoints && local.length > 0 : hasEndpoints;
+  const externalPolicyChain = externalPolicyLocal ? svlChain : svcChain;
+  const hasExternalEndpoints = externalPolicyLocal ? hasEndpoints && local.length > 0 : hasEndpoints;
+  const usesExternalTrafficChain = hasEndpoints && externallyAccessible;
+  if (usesExternalTrafficChain) declare(extChain);
+
+  // Filter verdicts when endpoints are missing: REJECT with none at all, DROP with none local.
+  const internalVerdict = !hasEndpoints ? 'REJECT' : 'DROP';
+  const internalNoEndpoints = !hasEndpoints ? `${S} has no endpoints` : `${S} has no local endpoints`;
+  const externalVerdict = internalVerdict;
+  const externalNoEndpoints = internalNoEndpoints;
+
+  // (a) the cluster IP
+  if (hasInternalEndpoints) {
+    w.add(
+      'nat',
+      'KUBE-SERVICES',
+      ...comment(`${S} cluster IP`),
+      ...dport(ips.clusterIP, port.port),
+      '-j',
+      internalPolicyChain,
+    );
+  } else {
+    w.add(
+      'filter',
+      'KUBE-SERVICES',
+      ...comment(internalNoEndpoints),
+      ...dport(ips.clusterIP, port.port),
+      '-j',
+      internalVerdict,
+    );
+  }
+
+  // (b) external IPs
+  for (const externalIP of ips.externalIPs) {
+    if (hasEndpoints) {
+      w.add('nat', 'KUBE-SERVICES', ...comment(`${S} external IP`), ...dport(externalIP, port.port), '-j', extChain);
+    }
+    if (!hasExternalEndpoints) {
+      w.add(
+        'filter',
+        'KUBE-EXTERNAL-SERVICES',
+        ...comment(externalNoEndpoints),
+        ...dport(externalIP, port.port),
+        '-j',
+        externalVerdict,
+      );
+    }
+  }
+
+  // (c) load balancer IPs
+  const usesFWChain = hasEndpoints && ips.lbIPs.length > 0 && ips.sourceRanges.length > 0;
+  if (usesFWChain) declare(fwChain);
+  if (hasEndpoints) {
+    for (const lbIP of ips.lbIPs) {
+      w.add(
+        'nat',
+        'KUBE-SERVICES',
+        ...comment(`${S} loadbalancer IP`),
+        ...dport(lbIP, port.port),
+        '-j',
+        usesFWChain ? fwChain : extChain,
+      );
+      if (usesFWChain) {
+        w.add(
+          'filter',
+          'KUBE-PROXY-FIREWALL',
+          ...comment(`${S} traffic not accepted by ${fwChain}`),
+          ...dport(lbIP, port.port),
+          '-j',
+          'DROP',
+        );
+      }
+    }
+  }
+  if (!hasExternalEndpoints) {
+    for (const lbIP of ips.lbIPs) {
+      w.add(
+        'filter',
+        'KUBE-EXTERNAL-SERVICES',
+        ...comment(externalNoEndpoints),
+        ...dport(lbIP, port.port),
+        '-j',
+        externalVerdict,
+      );
+    }
+  }
+
+  // (d) the node port; loadBalancerSourceRanges do not apply to it
+  if (port.nodePort !== 0) {
+    if (hasEndpoints) {
+      if (config.localhostNodePorts) {
+        w.add(
+          'nat',
+          'KUBE-NODEPORTS',
+          ...comment(S),
+          ...proto,
+          '-d',
+          '127.0.0.0/8',
+          '--dport',
+          String(port.nodePort),
+          ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'localhost_nps_accepted_pkts'] : []),
+          '-j',
+          extChain,
+        );
+      }
+      w.add('nat', 'KUBE-NODEPORTS', ...comment(S), ...dport(null, port.nodePort), '-j', extChain);
+    }
+    if (!hasExternalEndpoints) {
+      w.add(
+        'filter',
+        'KUBE-EXTERNAL-SERVICES',
+        ...comment(externalNoEndpoints),
+        '-m',
+        'addrtype',
+        '--dst-type',
+        'LOCAL',
+        ...dport(null, port.nodePort),
+        '-j',
+        externalVerdict,
+      );
+    }
+  }
+
+  // (e) the health check node port
+  if (service.healthCheckNodePort !== 0 && externalPolicyLocal) {
+    w.add(
+      'filter',
+      'KUBE-NODEPORTS',
+      ...comment(`${S} health check node port`),
+      ...dport(null, service.healthCheckNodePort),
+      '-j',
+      'ACCEPT',
+    );
+  }
+
+  if (!hasEndpoints) return { servicePortName: S, protocol: port.protocol, service, port, chains, endpoints };
+
+  // (f) masquerade off-cluster traffic to the cluster IP
+  if (hasInternalEndpoints) {
+    if (config.masqueradeAll) {
+      w.add(
+        'nat',
+        internalPolicyChain,
+        ...comment(`${S} cluster IP`),
+        ...dport(ips.clusterIP, port.port),
+        '-j',
+        'KUBE-MARK-MASQ',
+      );
+    } else if (w.detector) {
+      w.add(
+        'nat',
+        internalPolicyChain,
+        ...comment(`${S} cluster IP`),
+        ...dport(ips.clusterIP, port.port),
+        '!',
+        '-s',
+        w.detector,
+        '-j',
+        'KUBE-MARK-MASQ',
+      );
+    }
+  }
+
+  // (g) the external traffic chain
+  if (usesExternalTrafficChain) {
+    if (!externalPolicyLocal) {
+      w.add('nat', extChain, ...comment(`masquerade traffic for ${S} external destinations`), '-j', 'KUBE-MARK-MASQ');
+    } else {
+      if (w.detector) {
+        w.add(
+          'nat',
+          extChain,
+          ...comment(`pod traffic for ${S} external destinations`),
+          '-s',
+          w.detector,
+          '-j',
+          svcChain,
+        );
+      }
+      w.add(
+        'nat',
+        extChain,
+        ...comment(`masquerade LOCAL traffic for ${S} external destinations`),
+        '-m',
+        'addrtype',
+        '--src-type',
+        'LOCAL',
+        '-j',
+        'KUBE-MARK-MASQ',
+      );
+      w.add(
+        'nat',
+        extChain,
+        ...comment(`route LOCAL traffic for ${S} external destinations`),
+        '-m',
+        'addrtype',
+        '--src-type',
+        'LOCAL',
+        '-j',
+        svcChain,
+      );
+    }
+    if (hasExternalEndpoints) w.add('nat', extChain, '-j', externalPolicyChain);
+  }
+
+  // (h) the load balancer firewall chain
+  if (usesFWChain) {
+    let allowFromNode = false;
+    for (const range of ips.sourceRanges) {
+      w.add('nat', fwChain, ...comment(`${S} loadbalancer IP`), '-s', range, '-j', extChain);
+      const cidr = parseCidr(range);
+      const node = w.nodeIP ? parseIp(w.nodeIP) : null;
+      if (cidr && node && cidrContains(cidr, node)) allowFromNode = true;
+    }
+    // A VIP that loops back from this node arrives with the VIP as its source.
+    if (allowFromNode)
+      for (const lbIP of ips.lbIPs)
+        w.add('nat', fwChain, ...comment(`${S} loadbalancer IP`), '-s', lbIP, '-j', extChain);
+    w.add('nat', fwChain, ...comment(`other traffic to ${S} will be dropped by KUBE-PROXY-FIREWALL`));
+  }
+
+  // (i) service chains → endpoint chains
+  if (usesClusterPolicyChain) writeServiceToEndpointRules(w, S, protocol, service, svcChain, cluster);
+  if (usesLocalPolicyChain) writeServiceToEndpointRules(w, S, protocol, service, svlChain, local);
+
+  // (j) endpoint chains
+  for (const ep of allReachable) {
+    const sep = endpointChain(S, protocol, ep.endpoint);
+    w.add('nat', sep, ...comment(S), '-s', ep.ip, '-j', 'KUBE-MARK-MASQ');
+    const recent = service.affinityTimeoutSeconds !== null ? ['-m', 'recent', '--name', sep, '--set'] : [];
+    w.add('nat', sep, ...comment(S), ...recent, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
+  }
+  return { servicePortName: S, protocol: port.protocol, service, port, chains, endpoints };
+}
+
+/** writeServiceToEndpointRules: affinity checks first, then a random split, 1/(n-i) for the i-th. */
+function writeServiceToEndpointRules(
+  w: Writer,
+  S: string,
+  protocol: string,
+  service: Service,
+  chain: string,
+  endpoints: readonly EndpointInfo[],
+): void {
+  if (service.affinityTimeoutSeconds !== null) {
+    for (const ep of endpoints) {
+      const sep = endpointChain(S, protocol, ep.endpoint);
+      w.add(
+        'nat',
+        chain,
+        '-m',
+        'comment',
+        '--comment',
+        `${S} -> ${ep.endpoint}`,
+        '-m',
+        'recent',
+        '--name',
+        sep,
+        '--rcheck',
+        '--seconds',
+        String(service.affinityTimeoutSeconds),
+        '--reap',
+        '-j',
+        sep,
+      );
+    }
+  }
+  endpoints.forEach((ep, i) => {
+    const sep = endpointChain(S, protocol, ep.endpoint);
+    const n = endpoints.length;
+    const statistic =
+      i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / (n - i)).toFixed(10)] : [];
+    w.add('nat', chain, '-m', 'comment', '--comment', `${S} -> ${ep.endpoint}`, ...statistic, '-j', sep);
+  });
+}
