@@ -1,0 +1,7 @@
+// graph: a Ruleset (and optionally one trace path) → plain nodes, edges and groups for a canvas.
+// In: the parsed ruleset, the path to emphasise, a node budget and the groups to expand.
+// Out: the hand-placed netfilter spine, user chains laid out by dagre, big families collapsed.
+
+export { buildGraph, CHAIN_SIZE, chainNodeId, groupNodeId, hookNodeId, thousands } from './build';
+export { chainKind, servicePortName } from './chain-kind';
+export type * from './types';
