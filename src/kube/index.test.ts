@@ -1,0 +1,246 @@
+import { describe, expect, test } from 'vitest';
+import type { Packet } from '../model';
+import { parseIptablesSave } from '../parse';
+import { nodeContext, simulate } from '../sim';
+import { generateFromYaml } from './index';
+import { savedProbability, toSaveLine } from './rules';
+
+const service = (spec: string, name = 'web', extra = '') => `apiVersion: v1
+kind: Service
+metadata: {namespace: shop, name: ${name}}
+spec:
+${spec}
+${extra}`;
+
+const clusterIP3 = service(`  clusterIP: 10.96.0.20
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}`);
+
+function traceTo(dump: string, packet: Partial<Packet>) {
+  const { ruleset, diagnostics } = parseIptablesSave(dump);
+  expect(diagnostics).toEqual([]);
+  const ctx = nodeContext({ nodeIPs: ['192.168.0.2'], podCIDR: '10.244.0.0/24' });
+  return simulate(ruleset, ctx, {
+    origin: 'pod',
+    proto: 'tcp',
+    src: '10.244.0.5',
+    sport: 40000,
+    dst: '10.96.0.20',
+    dport: 80,
+    ...packet,
+  });
+}
+
+describe('a packet through a generated ClusterIP', () => {
+  const result = generateFromYaml(clusterIP3, { exampleEndpoints: 3 });
+
+  test('example endpoints are invented from the pod CIDR and announced', () => {
+    expect(result.services[0].endpoints.map((e) => e.endpoint)).toEqual([
+      '10.244.0.10:8080',
+      '10.244.0.11:8080',
+      '10.244.0.12:8080',
+    ]);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['example-endpoints']);
+  });
+
+  test('reaches each of three endpoints with probability 1/3', () => {
+    const trace = traceTo(result.dump, {});
+    const byDestination = new Map<string, number>();
+    for (const path of trace.paths) {
+      const key = `${path.final.dst}:${path.final.dport}`;
+      byDestination.set(key, (byDestination.get(key) ?? 0) + path.probability);
+    }
+    expect([...byDestination.keys()].sort()).toEqual(['10.244.0.10:8080', '10.244.0.11:8080', '10.244.0.12:8080']);
+    for (const p of byDestination.values()) expect(p).toBeCloseTo(1 / 3, 8);
+    expect(trace.paths.every((p) => p.final.verdict === 'ACCEPT')).toBe(true);
+  });
+
+  test('a pod is not masqueraded; an outside client to the cluster IP is', () => {
+    expect(traceTo(result.dump, {}).paths.every((p) => !p.final.masqueraded)).toBe(true);
+    const outside = traceTo(result.dump, { origin: 'external', src: '192.168.0.50' });
+    expect(outside.paths.length).toBe(3);
+    expect(outside.paths.every((p) => p.final.masqueraded)).toBe(true);
+  });
+
+  test('probabilities are written as kube-proxy writes them and saved as iptables-save prints them', () => {
+    expect(result.restore).toContain('--probability 0.3333333333 ');
+    expect(result.restore).toContain('--probability 0.5000000000 ');
+    expect(result.dump).toContain('--probability 0.33333333349 ');
+    expect(result.dump).toContain('--probability 0.50000000000 ');
+  });
+});
+
+describe('services without endpoints', () => {
+  test('are rejected in filter KUBE-SERVICES, with an info diagnostic', () => {
+    const result = generateFromYaml(clusterIP3);
+    expect(result.diagnostics.map((d) => [d.severity, d.code, d.span.line])).toEqual([['info', 'no-endpoints', 1]]);
+    const trace = traceTo(result.dump, {});
+    expect(trace.paths.map((p) => p.final.verdict)).toEqual(['REJECT']);
+    expect(result.dump).toContain(
+      '-A KUBE-SERVICES -d 10.96.0.20/32 -p tcp -m comment --comment "shop/web:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+    );
+  });
+});
+
+describe('NodePort with externalTrafficPolicy: Local and no local endpoint', () => {
+  const yaml = `${service(`  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.96.0.30
+  ports:
+    - {name: http, port: 80, nodePort: 30080}`)}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: shop, name: web-abc, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints:
+  - addresses: [10.244.7.9]
+    nodeName: other-node
+ports:
+  - {name: http, port: 8080, protocol: TCP}
+`;
+  const result = generateFromYaml(yaml, { nodeName: 'node-1' });
+
+  test('a packet from outside to the node port is dropped by KUBE-EXTERNAL-SERVICES', () => {
+    const trace = traceTo(result.dump, { origin: 'external', src: '203.0.113.9', dst: '192.168.0.2', dport: 30080 });
+    expect(trace.paths.map((p) => p.final.verdict)).toEqual(['DROP']);
+    const last = trace.paths[0].events.filter((e) => e.kind === 'rule').pop();
+    expect(last?.chain).toBe('KUBE-EXTERNAL-SERVICES');
+  });
+
+  test('a pod reaching the same node port is short-circuited to the cluster endpoints', () => {
+    const trace = traceTo(result.dump, { dst: '192.168.0.2', dport: 30080 });
+    expect(trace.paths.map((p) => `${p.final.verdict} ${p.final.dst}:${p.final.dport}`)).toEqual([
+      'ACCEPT 10.244.7.9:8080',
+    ]);
+  });
+});
+
+describe('internalTrafficPolicy: Local', () => {
+  test('with no local endpoint, the cluster IP is dropped in filter', () => {
+    const yaml = `${service(`  clusterIP: 10.96.0.40
+  internalTrafficPolicy: Local
+  ports:
+    - {port: 53, protocol: UDP}`)}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {namespace: shop, name: web}
+subsets:
+  - addresses: [{ip: 10.244.9.9, nodeName: elsewhere}]
+    ports: [{port: 53, protocol: UDP}]
+`;
+    const result = generateFromYaml(yaml);
+    expect(result.dump).toContain(
+      '-A KUBE-SERVICES -d 10.96.0.40/32 -p udp -m comment --comment "shop/web has no local endpoints" -m udp --dport 53 -j DROP',
+    );
+    expect(result.dump).not.toContain('KUBE-SVC-');
+  });
+});
+
+describe('input errors are diagnostics with positions', () => {
+  test.each([
+    ['a YAML syntax error', 'kind: Service\nmetadata: {name: x\n', 'yaml-syntax', 3],
+    ['a port out of range', service('  clusterIP: 10.96.0.1\n  ports:\n    - {port: 70000}'), 'port-out-of-range', 7],
+    ['an unknown kind', 'apiVersion: v1\nkind: Gadget\n', 'unknown-kind', 2],
+    ['an object without kind', 'apiVersion: v1\n', 'missing-kind', 1],
+  ])('%s', (_name, text, code, line) => {
+    const d = generateFromYaml(text).diagnostics.find((x) => x.code === code);
+    expect(d?.span.line).toBe(line);
+  });
+
+  test('a service port whose endpoints have no port of its name', () => {
+    const yaml = `${service('  clusterIP: 10.96.0.50\n  ports:\n    - {name: web, port: 80, targetPort: http}')}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: shop, name: web-1, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.0.3]}]
+ports: [{name: metrics, port: 9090, protocol: TCP}]
+`;
+    const d = generateFromYaml(yaml).diagnostics.find((x) => x.code === 'no-matching-endpoint-port');
+    expect(d?.message).toContain("targetPort 'http'");
+    expect(d?.span.line).toBe(7);
+  });
+
+  test('JSON and kind: List are read too', () => {
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'a', namespace: 'default' },
+          spec: { clusterIP: '10.96.0.9', ports: [{ port: 443, name: 'https' }] },
+        },
+      ],
+    });
+    const result = generateFromYaml(list, { exampleEndpoints: 1 });
+    expect(result.services.map((s) => s.servicePortName)).toEqual(['default/a:https']);
+  });
+});
+
+describe('iptables-save form', () => {
+  test.each([
+    [
+      [
+        '-m',
+        'comment',
+        '--comment',
+        'S cluster IP',
+        '-m',
+        'tcp',
+        '-p',
+        'tcp',
+        '-d',
+        '172.30.0.41',
+        '--dport',
+        '80',
+        '!',
+        '-s',
+        '10.0.0.0/8',
+        '-j',
+        'KUBE-MARK-MASQ',
+      ],
+      '-A X ! -s 10.0.0.0/8 -d 172.30.0.41/32 -p tcp -m comment --comment "S cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+    ],
+    [['-j', 'MARK', '--or-mark', '0x4000'], '-A X -j MARK --set-xmark 0x4000/0x4000'],
+    [['-j', 'MARK', '--xor-mark', '0x4000'], '-A X -j MARK --set-xmark 0x4000/0x0'],
+    [
+      [
+        '-m',
+        'comment',
+        '--comment',
+        'S -> 10.1.0.3:80',
+        '-m',
+        'recent',
+        '--name',
+        'KUBE-SEP-Y',
+        '--rcheck',
+        '--seconds',
+        '10800',
+        '--reap',
+        '-j',
+        'KUBE-SEP-Y',
+      ],
+      '-A X -m comment --comment "S -> 10.1.0.3:80" -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-Y --mask 255.255.255.255 --rsource -j KUBE-SEP-Y',
+    ],
+    [
+      ['-m', 'comment', '--comment', 'plain-name_1', '-j', 'ACCEPT'],
+      '-A X -m comment --comment plain-name_1 -j ACCEPT',
+    ],
+  ])('%j', (args, line) => {
+    expect(toSaveLine({ chain: 'X', args })).toBe(line);
+  });
+
+  test.each([
+    ['0.5000000000', '0.50000000000'],
+    ['0.3333333333', '0.33333333349'],
+    ['0.1000000000', '0.10000000009'],
+  ])('probability %s saves as %s', (input, saved) => {
+    expect(savedProbability(input)).toBe(saved);
+  });
+});
