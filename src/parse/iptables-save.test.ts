@@ -39,6 +39,17 @@ describe('iptables-save structure', () => {
     expect(getRule(ruleset, 0).span).toEqual({ line: 3, column: 5, length: 29 });
   });
 
+  it('places rules of interleaved chains (hand-written input) in their own chains', () => {
+    const { ruleset } = parseIptablesSave(
+      '*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A A -j ACCEPT\n-A B -j DROP\n-A A -j RETURN\n-A INPUT -j A\n-A B -j ACCEPT\nCOMMIT\n',
+    );
+    const filter = must(findTable(ruleset, 4, 'filter'));
+    const names = (chain: string) => must(findChain(filter, chain)).rules.map((id) => getRule(ruleset, id).target.kind);
+    expect(names('A')).toEqual(['accept', 'return']);
+    expect(names('B')).toEqual(['drop', 'accept']);
+    expect(names('INPUT')).toEqual(['jump']);
+  });
+
   it('keeps duplicated rules, each at its own position', () => {
     const { ruleset } = parseIptablesSave(
       '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n-A INPUT -j ACCEPT\nCOMMIT\n',

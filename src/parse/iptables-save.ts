@@ -142,6 +142,24 @@ function isKnownModuleAt(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Table.chainIndex, built on first use: a big node declares 100k chains, and hashing
+ * every name into a Map during the parse cost a fifth of it, while a trace needs a few.
+ */
+function lazyChainIndex(t: Table): void {
+  let index: Map<string, number> | undefined;
+  Object.defineProperty(t, 'chainIndex', {
+    enumerable: false,
+    get(): Map<string, number> {
+      if (!index || index.size !== t.chains.length) {
+        index = new Map();
+        for (let i = 0; i < t.chains.length; i++) if (!index.has(t.chains[i].name)) index.set(t.chains[i].name, i);
+      }
+      return index;
+    },
+  });
+}
+
 function sameText(text: string, start: number, end: number, name: string): boolean {
   return end - start === name.length && text.startsWith(name, start);
 }
@@ -348,25 +366,23 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   const len = text.length;
   // Rules of a chain are contiguous in iptables-save output: remember the last chain.
   let lastChainTable = -1;
-  let lastChainName = -1;
   let lastChainIdx = -1;
 
   const openTable = (name: TableName, line: number, column: number, length: number): Table => {
-    const t: Table = {
+    const t = {
       family: familyHint ?? 4,
       name,
       chains: [],
-      chainIndex: new Map(),
       span: { line, column, length },
       committed: false,
-    };
+    } as unknown as Table;
+    lazyChainIndex(t);
     tables.push(t);
     chainIds.push(new Int32Array(1024));
     return t;
   };
 
   const chainOf = (tableIdx: number, nameId: number, line: number, column: number, length: number): number => {
-    if (tableIdx === lastChainTable && nameId === lastChainName) return lastChainIdx;
     const t = tables[tableIdx];
     let ids = chainIds[tableIdx];
     if (nameId >= ids.length) {
@@ -388,11 +404,9 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       };
       idx = t.chains.length;
       t.chains.push(c);
-      t.chainIndex.set(name, idx);
       ids[nameId] = idx + 1;
     }
     lastChainTable = tableIdx;
-    lastChainName = nameId;
     lastChainIdx = idx;
     return idx;
   };
@@ -817,11 +831,21 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
       }
       if (current && scanAppend(text, ruleStart, e, scan, cursor)) {
         // The common case, with no token stored.
-        // Most rules follow one of the same chain: compare with its name before hashing.
-        const chainIdx =
-          currentIdx === lastChainTable && sameText(text, scan.chainStart, scan.chainEnd, names.names[lastChainName])
-            ? lastChainIdx
-            : chainOf(currentIdx, names.intern(text, scan.chainStart, scan.chainEnd), lineNo, col, e - s);
+        // iptables-save lists rules chain by chain, in the order it declared the chains: a rule's
+        // chain is almost always the previous rule's or one of the next few declared. Compare those
+        // names before hashing.
+        let chainIdx = -1;
+        const chains = current.chains;
+        if (currentIdx === lastChainTable) {
+          for (let k = lastChainIdx; k < chains.length && k < lastChainIdx + 4; k++) {
+            if (sameText(text, scan.chainStart, scan.chainEnd, chains[k].name)) {
+              chainIdx = k;
+              break;
+            }
+          }
+        }
+        if (chainIdx >= 0) lastChainIdx = chainIdx;
+        else chainIdx = chainOf(currentIdx, names.intern(text, scan.chainStart, scan.chainEnd), lineNo, col, e - s);
         for (let m = 0; m < scan.moduleCount; m++) {
           const ms = scan.modules[m * 2];
           checkModule(ms, scan.modules[m * 2 + 1], lineNo, ms - lineStart + 1);
