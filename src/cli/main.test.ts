@@ -101,3 +101,29 @@ describe('chainwalk parse', () => {
     expect(err.some((l) => l.startsWith(`${file}:6:1: error: COMMIT expected`))).toBe(true);
   });
 });
+
+describe('chainwalk generate', () => {
+  it('prints the iptables-save text kube-proxy would write and the diagnostics as FILE:LINE:COL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'svc.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: {namespace: ns1, name: svc1}\nspec:\n  clusterIP: 172.30.0.41\n  ports:\n    - {name: p80, port: 80}\n',
+    );
+    const { code, out, err } = await run([
+      'generate',
+      file,
+      '--cluster-cidr',
+      '10.0.0.0/8',
+      '--example-endpoints',
+      '2',
+    ]);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain(
+      '-A KUBE-SERVICES -d 172.30.0.41/32 -p tcp -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O',
+    );
+    expect(err[0]).toMatch(
+      new RegExp(`^${file}:1:1: info: Service ns1/svc1 has no endpoints; using 2 example endpoint`),
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { generateFromYaml } from '../kube';
 import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
 import { getRule, parseIpsetSave, parseIptablesSave } from '../parse';
 import { nodeContext, simulate, toContractJson } from '../sim';
@@ -9,6 +10,7 @@ const USAGE = `usage:
   chainwalk trace FILE --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
                   [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
+  chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
 FILE may be - for standard input.`;
 
 function readInput(file: string): string {
@@ -163,6 +165,33 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
   return result.paths.length === 0 || result.paths.some((p) => p.error) ? 1 : 0;
 }
 
+/** Service / EndpointSlice YAML → the iptables-save text kube-proxy would write; diagnostics on stderr. */
+function generateCommand(file: string, argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'cluster-cidr': { type: 'string' },
+      'node-ip': { type: 'string', multiple: true },
+      'node-name': { type: 'string' },
+      'example-endpoints': { type: 'string' },
+      'masquerade-all': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const examples = values['example-endpoints'] === undefined ? 0 : Number(values['example-endpoints']);
+  if (!Number.isInteger(examples) || examples < 0) throw new UsageError('--example-endpoints must be a whole number');
+  const result = generateFromYaml(readInput(file), {
+    clusterCIDR: values['cluster-cidr'],
+    nodeIPs: values['node-ip'],
+    nodeName: values['node-name'],
+    masqueradeAll: values['masquerade-all'],
+    exampleEndpoints: examples,
+  });
+  for (const d of result.diagnostics) err(formatDiagnostic(file, d));
+  out(result.dump.trimEnd());
+  return result.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
 export async function main(
   argv: string[],
   out = (s: string) => console.log(s),
@@ -172,6 +201,7 @@ export async function main(
   try {
     if (command === 'parse' && file) return parseCommand(file, out, err);
     if (command === 'trace' && file) return traceCommand(file, rest, out, err);
+    if (command === 'generate' && file) return generateCommand(file, rest, out, err);
     if (command === '--help' || command === '-h' || command === 'help') {
       out(USAGE);
       return 0;
