@@ -1,0 +1,161 @@
+// The engine's core: what the worker does with each request, as plain functions of the state, so
+// it runs (and is tested) in Node. The worker entry only adds the message loop.
+import { buildGraph } from '../graph';
+import type { Ruleset, TraceResult } from '../model';
+import { parseIptablesSave } from '../parse';
+import { nodeContext, simulate } from '../sim';
+import {
+  type EngineRequest,
+  type EngineResponse,
+  type GraphRequest,
+  MAX_DIAGNOSTICS,
+  type ParseRequest,
+  PIPELINE,
+  type RulesetSummary,
+  type TraceRequest,
+} from './protocol';
+
+export interface EngineState {
+  /** The last good ruleset (the latest input without errors, or the first input at all). */
+  ruleset: Ruleset | null;
+  revision: number;
+  /** The last trace, of `ruleset` at `revision`. */
+  trace: TraceResult | null;
+}
+
+export const initialState: EngineState = { ruleset: null, revision: 0, trace: null };
+
+export interface Handled {
+  state: EngineState;
+  response: EngineResponse;
+}
+
+type Clock = () => number;
+
+/** Serves one request. Never throws: a bug becomes an error response. */
+export function handle(state: EngineState, request: EngineRequest, clock: Clock = () => 0): Handled {
+  const started = clock();
+  const elapsed = () => Math.round((clock() - started) * 10) / 10;
+  try {
+    switch (request.kind) {
+      case 'parse':
+        return parse(state, request, elapsed);
+      case 'trace':
+        return trace(state, request, elapsed);
+      case 'graph':
+        return graph(state, request, elapsed);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { state, response: { id: request.id, kind: 'error', request: request.kind, message } };
+  }
+}
+
+export function summarize(ruleset: Ruleset): RulesetSummary {
+  return {
+    tables: ruleset.tables.length,
+    chains: ruleset.tables.reduce((n, table) => n + table.chains.length, 0),
+    rules: ruleset.rules.count,
+    families: [...new Set(ruleset.tables.map((table) => table.family))].sort(),
+    length: ruleset.text.length,
+  };
+}
+
+function parse(state: EngineState, request: ParseRequest, elapsed: () => number): Handled {
+  const { ruleset, diagnostics } = parseIptablesSave(request.text, { checkRules: request.checkRules ?? true });
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  // While the input is broken the page keeps showing the last good graph (issue 3, "Editor").
+  const kept = errors > 0 && state.ruleset !== null;
+  const next: EngineState = kept ? state : { ruleset, revision: state.revision + 1, trace: null };
+  return {
+    state: next,
+    response: {
+      id: request.id,
+      kind: 'parse',
+      summary: summarize(next.ruleset ?? ruleset),
+      diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS),
+      diagnosticCount: diagnostics.length,
+      errors,
+      kept,
+      revision: next.revision,
+      ms: elapsed(),
+    },
+  };
+}
+
+function trace(state: EngineState, request: TraceRequest, elapsed: () => number): Handled {
+  if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+  const result = simulate(state.ruleset, nodeContext(request.context), request.packet);
+  return {
+    state: { ...state, trace: result },
+    response: { id: request.id, kind: 'trace', result, revision: state.revision, ms: elapsed() },
+  };
+}
+
+function graph(state: EngineState, request: GraphRequest, elapsed: () => number): Handled {
+  if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+  const index = state.trace ? (request.path ?? 0) : null;
+  const path = index === null ? undefined : state.trace?.paths[index];
+  if (index !== null && !path)
+    return failure(state, request, `the trace has ${state.trace?.paths.length ?? 0} paths; there is no path ${index}`);
+  const built = buildGraph(state.ruleset, path, request.options);
+  return {
+    state,
+    response: { id: request.id, kind: 'graph', graph: built, revision: state.revision, path: index, ms: elapsed() },
+  };
+}
+
+function failure(state: EngineState, request: EngineRequest, message: string): Handled {
+  return { state, response: { id: request.id, kind: 'error', request: request.kind, message } };
+}
+
+/**
+ * The next request to run from a queue, and the ones it makes stale: per kind only the latest
+ * counts, and kinds run in pipeline order (a parse before the trace that needs it).
+ */
+export function nextRequest(queue: readonly EngineRequest[]): { next: EngineRequest | null; dropped: EngineRequest[] } {
+  const latest = new Map<string, EngineRequest>();
+  for (const request of queue) latest.set(request.kind, request);
+  const dropped = queue.filter((request) => latest.get(request.kind) !== request);
+  for (const kind of PIPELINE) {
+    const next = latest.get(kind);
+    if (next) return { next, dropped };
+  }
+  return { next: null, dropped };
+}
+
+/**
+ * The worker's message loop, without the worker: requests arrive through `receive`; one runs per
+ * scheduled turn, so requests that arrived during a long job are seen (and can overtake) first.
+ */
+export function createEngineLoop(options: {
+  post: (response: EngineResponse) => void;
+  schedule: (run: () => void) => void;
+  clock?: Clock;
+}): { receive: (request: EngineRequest) => void } {
+  let state = initialState;
+  let queue: EngineRequest[] = [];
+  let scheduled = false;
+  const turn = () => {
+    scheduled = false;
+    const { next, dropped } = nextRequest(queue);
+    // Stale requests get no answer: the client rejected them when it sent the newer one.
+    queue = queue.filter((request) => request !== next && !dropped.includes(request));
+    if (!next) return;
+    const handled = handle(state, next, options.clock);
+    state = handled.state;
+    options.post(handled.response);
+    wake();
+  };
+  const wake = () => {
+    if (scheduled || queue.length === 0) return;
+    scheduled = true;
+    options.schedule(turn);
+  };
+  return {
+    receive(request) {
+      queue.push(request);
+      wake();
+    },
+  };
+}

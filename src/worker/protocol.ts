@@ -1,0 +1,102 @@
+// The messages between the page and the engine worker. Every request carries an id the response
+// echoes. Per kind the latest request wins: the client rejects an older pending one at once,
+// and the worker drops queued requests that a newer one of their kind has overtaken.
+
+import type { Graph, GraphOptions } from '../graph';
+import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
+
+export type RequestKind = 'parse' | 'trace' | 'graph';
+
+/** The order a queue of requests runs in: each kind depends on the ones before it. */
+export const PIPELINE: readonly RequestKind[] = ['parse', 'trace', 'graph'];
+
+/** Parse a dump; the worker keeps the ruleset for later trace and graph requests. */
+export interface ParseRequest {
+  id: number;
+  kind: 'parse';
+  /** The whole text: a string crosses once per edit, never re-serialised. */
+  text: string;
+  /** Decode every rule to report bad option values (default true). */
+  checkRules?: boolean;
+}
+
+/** Walk a packet through the last good ruleset. */
+export interface TraceRequest {
+  id: number;
+  kind: 'trace';
+  packet: Packet;
+  /** Overrides of the default node context (sim's nodeContext()). */
+  context?: Partial<NodeContext>;
+}
+
+/** Build (and lay out) the chain graph of the last good ruleset, emphasising one path of the last trace. */
+export interface GraphRequest {
+  id: number;
+  kind: 'graph';
+  /** Which path of the last trace to emphasise (default 0); none when there is no trace. */
+  path?: number;
+  options?: GraphOptions;
+}
+
+export type EngineRequest = ParseRequest | TraceRequest | GraphRequest;
+
+export interface RulesetSummary {
+  tables: number;
+  chains: number;
+  rules: number;
+  families: Family[];
+  /** Length of the text in UTF-16 units. */
+  length: number;
+}
+
+/** At most this many diagnostics cross back; `diagnosticCount` says how many there were. */
+export const MAX_DIAGNOSTICS = 500;
+
+export interface ParseResponse {
+  id: number;
+  kind: 'parse';
+  /** The ruleset now in use: the new one, or the last good one when `kept`. */
+  summary: RulesetSummary;
+  diagnostics: Diagnostic[];
+  diagnosticCount: number;
+  errors: number;
+  /** The input had errors, so the last good ruleset stays in use (and its graph stays valid). */
+  kept: boolean;
+  /** Bumped whenever the ruleset in use changes; traces and graphs say which one they are of. */
+  revision: number;
+  ms: number;
+}
+
+export interface TraceResponse {
+  id: number;
+  kind: 'trace';
+  result: TraceResult;
+  revision: number;
+  ms: number;
+}
+
+export interface GraphResponse {
+  id: number;
+  kind: 'graph';
+  graph: Graph;
+  revision: number;
+  /** The path emphasised, or null when there was no trace. */
+  path: number | null;
+  ms: number;
+}
+
+/** A request that could not be served: nothing parsed yet, a path that does not exist, or a bug. */
+export interface ErrorResponse {
+  id: number;
+  kind: 'error';
+  request: RequestKind;
+  message: string;
+}
+
+export type EngineResponse = ParseResponse | TraceResponse | GraphResponse | ErrorResponse;
+
+/** The response a request of kind K resolves to. */
+export type ResponseOf<K extends RequestKind> = Extract<EngineResponse, { kind: K }>;
+
+/** A request as the client writes it, before it gets an id. */
+export type Unnumbered<R> = R extends unknown ? Omit<R, 'id'> : never;
