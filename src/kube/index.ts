@@ -39,6 +39,7 @@ export const DEFAULT_PROXIER_CONFIG: ProxierConfig = {
   masqueradeAll: false,
   masqueradeBit: 14,
   localhostNodePorts: true,
+  nodePortAddresses: [],
   nfacct: true,
   randomFully: true,
   canaries: true,

@@ -20,6 +20,8 @@ export interface ProxierConfig {
   nfacct: boolean;
   /** MASQUERADE --random-fully (iptables supports it since 1.6.2). */
   randomFully: boolean;
+  /** `--nodeport-addresses`: CIDRs whose node IPs accept node ports; empty means every LOCAL address. */
+  nodePortAddresses: string[];
   /** Write the KUBE-PROXY-CANARY chains kube-proxy's monitor creates. */
   canaries: boolean;
   /** Write the jump rules from the built-in chains (not part of kube-proxy's restore buffer). */
@@ -207,20 +209,7 @@ export function generateRules(
     }
   }
 
-  add(
-    'nat',
-    'KUBE-SERVICES',
-    '-m',
-    'comment',
-    '--comment',
-    'kubernetes service nodeports; NOTE: this must be the last rule in this chain',
-    '-m',
-    'addrtype',
-    '--dst-type',
-    'LOCAL',
-    '-j',
-    'KUBE-NODEPORTS',
-  );
+  writeNodePortsJump(add, config);
   add(
     'filter',
     'KUBE-FORWARD',
@@ -263,6 +252,47 @@ export function generateRules(
 
   if (config.jumpRules) writeJumpRules(ruleset, ipv4Localhost);
   return { ruleset, servicePorts };
+}
+
+/**
+ * The last rule of nat KUBE-SERVICES: node ports are any LOCAL destination, minus 127.0.0.0/8 without
+ * localhostNodePorts; with --nodeport-addresses, one rule per node IP inside them instead.
+ */
+function writeNodePortsJump(
+  add: (table: KubeTable, chain: string, ...args: string[]) => void,
+  config: ProxierConfig,
+): void {
+  const comment = [
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes service nodeports; NOTE: this must be the last rule in this chain',
+  ];
+  if (config.nodePortAddresses.length === 0) {
+    const notLocalhost = config.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'];
+    add(
+      'nat',
+      'KUBE-SERVICES',
+      ...comment,
+      '-m',
+      'addrtype',
+      '--dst-type',
+      'LOCAL',
+      ...notLocalhost,
+      '-j',
+      'KUBE-NODEPORTS',
+    );
+    return;
+  }
+  const cidrs = config.nodePortAddresses.map((c) => parseCidr(c.trim())).filter((c) => c !== null && c.family === 4);
+  const addresses = [...config.nodeIPs, '127.0.0.1'];
+  for (const text of addresses) {
+    const ip = canonical4(text);
+    const parsed = ip === null ? null : parseIp(ip);
+    if (ip === null || parsed === null || !cidrs.some((c) => c && cidrContains(c, parsed))) continue;
+    if (ip.startsWith('127.') && !config.localhostNodePorts) continue;
+    add('nat', 'KUBE-SERVICES', ...comment, '-d', ip, '-j', 'KUBE-NODEPORTS');
+  }
 }
 
 /**
@@ -455,7 +485,8 @@ function writeServicePort(
   // (d) the node port; loadBalancerSourceRanges do not apply to it
   if (port.nodePort !== 0) {
     if (hasEndpoints) {
-      if (config.localhostNodePorts) {
+      // Only with the nfacct counter: otherwise the next rule takes localhost too.
+      if (config.localhostNodePorts && config.nfacct) {
         w.add(
           'nat',
           'KUBE-NODEPORTS',
@@ -465,7 +496,10 @@ function writeServicePort(
           '127.0.0.0/8',
           '--dport',
           String(port.nodePort),
-          ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'localhost_nps_accepted_pkts'] : []),
+          '-m',
+          'nfacct',
+          '--nfacct-name',
+          'localhost_nps_accepted_pkts',
           '-j',
           extChain,
         );
