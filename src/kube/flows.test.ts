@@ -52,7 +52,13 @@ function runPacketFlowTests(yaml: string, flows: Flow[], options: KubeProxyOptio
     expect(trace.paths.length).toBeGreaterThan(0);
     const verdicts = new Set(trace.paths.map((p) => p.final.verdict));
     let output: string;
+    const filterAccepted = trace.paths.some((p) =>
+      p.events.some(
+        (e) => e.table === 'filter' && e.kind === 'rule' && e.verdict === 'ACCEPT' && e.chain.startsWith('KUBE-'),
+      ),
+    );
     if (verdicts.has('DROP') || verdicts.has('REJECT')) output = [...verdicts].join(', ');
+    else if (flow.output === 'ACCEPT' && filterAccepted) output = 'ACCEPT';
     else {
       const reached = trace.paths
         .filter((p) => p.final.dst !== flow.destIP || p.final.dport !== flow.destPort)
@@ -441,4 +447,175 @@ describe('TestNodePorts (IPv4, no --nodeport-addresses)', () => {
       nodePortAddresses: ['192.168.0.0/24', '192.168.1.0/24', '2001:db8::/64'],
     });
   });
+});
+
+const policyService = (policy: 'Local' | 'Cluster') =>
+  svc(
+    'ns1',
+    'svc1',
+    `  type: LoadBalancer
+  externalTrafficPolicy: ${policy}
+  clusterIP: 172.30.0.41
+  externalIPs: [192.168.99.11]
+  healthCheckNodePort: ${policy === 'Local' ? 30000 : 0}
+  ports:
+    - {name: p80, port: 80, protocol: TCP, nodePort: 3001, targetPort: 80}`,
+    'status:\n  loadBalancer:\n    ingress: [{ip: 1.2.3.4}]\n',
+  ) +
+  slice(
+    'ns1',
+    'svc1',
+    '  - {addresses: [10.180.0.1]}\n  - {addresses: [10.180.2.1], nodeName: test-node}',
+    '  - {name: p80, port: 80, protocol: TCP}',
+  );
+const both = '10.180.0.1:80, 10.180.2.1:80';
+
+describe('TestExternalTrafficPolicyLocal', () => {
+  const local = '10.180.2.1:80';
+  runPacketFlowTests(policyService('Local'), [
+    {
+      name: 'pod to cluster IP hits both endpoints, unmasqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '172.30.0.41',
+      destPort: 80,
+      output: both,
+      masq: false,
+    },
+    {
+      name: 'pod to external IP hits both endpoints, unmasqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '192.168.99.11',
+      destPort: 80,
+      output: both,
+      masq: false,
+    },
+    {
+      name: 'external to external IP hits only local endpoint, unmasqueraded',
+      sourceIP: testExternalClient,
+      destIP: '192.168.99.11',
+      destPort: 80,
+      output: local,
+      masq: false,
+    },
+    {
+      name: 'pod to LB IP hits only both endpoints, unmasqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '1.2.3.4',
+      destPort: 80,
+      output: both,
+      masq: false,
+    },
+    {
+      name: 'external to LB IP hits only local endpoint, unmasqueraded',
+      sourceIP: testExternalClient,
+      destIP: '1.2.3.4',
+      destPort: 80,
+      output: local,
+      masq: false,
+    },
+    {
+      name: 'pod to NodePort hits both endpoints, unmasqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '192.168.0.2',
+      destPort: 3001,
+      output: both,
+      masq: false,
+    },
+    {
+      name: 'external to NodePort hits only local endpoint, unmasqueraded',
+      sourceIP: testExternalClient,
+      destIP: '192.168.0.2',
+      destPort: 3001,
+      output: local,
+      masq: false,
+    },
+  ]);
+});
+
+describe('TestExternalTrafficPolicyCluster', () => {
+  runPacketFlowTests(policyService('Cluster'), [
+    {
+      name: 'pod to cluster IP hits both endpoints, unmasqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '172.30.0.41',
+      destPort: 80,
+      output: both,
+      masq: false,
+    },
+    {
+      name: 'pod to external IP hits both endpoints, masqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '192.168.99.11',
+      destPort: 80,
+      output: both,
+      masq: true,
+    },
+    {
+      name: 'external to external IP hits both endpoints, masqueraded',
+      sourceIP: testExternalClient,
+      destIP: '192.168.99.11',
+      destPort: 80,
+      output: both,
+      masq: true,
+    },
+    {
+      name: 'pod to LB IP hits both endpoints, masqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '1.2.3.4',
+      destPort: 80,
+      output: both,
+      masq: true,
+    },
+    {
+      name: 'external to LB IP hits both endpoints, masqueraded',
+      sourceIP: testExternalClient,
+      destIP: '1.2.3.4',
+      destPort: 80,
+      output: both,
+      masq: true,
+    },
+    {
+      name: 'pod to NodePort hits both endpoints, masqueraded',
+      sourceIP: '10.0.0.2',
+      destIP: '192.168.0.2',
+      destPort: 3001,
+      output: both,
+      masq: true,
+    },
+    {
+      name: 'external to NodePort hits both endpoints, masqueraded',
+      sourceIP: testExternalClient,
+      destIP: '192.168.0.2',
+      destPort: 3001,
+      output: both,
+      masq: true,
+    },
+  ]);
+});
+
+describe('TestHealthCheckNodePort', () => {
+  const yaml = svc(
+    'ns1',
+    'svc1',
+    `  type: LoadBalancer
+  externalTrafficPolicy: Local
+  clusterIP: 172.30.0.42
+  healthCheckNodePort: 30000
+  ports:
+    - {name: p80, port: 80, protocol: TCP, nodePort: 3001}`,
+  );
+  runPacketFlowTests(
+    yaml,
+    [
+      {
+        name: 'firewall accepts HealthCheckNodePort',
+        sourceIP: '1.2.3.4',
+        destIP: '192.168.0.2',
+        destPort: 30000,
+        output: 'ACCEPT',
+        masq: false,
+      },
+    ],
+    { nodePortAddresses: ['127.0.0.0/8'] },
+  );
 });

@@ -40,6 +40,7 @@ export const DEFAULT_PROXIER_CONFIG: ProxierConfig = {
   masqueradeBit: 14,
   localhostNodePorts: true,
   nodePortAddresses: [],
+  conntrackTCPLiberal: false,
   nfacct: true,
   randomFully: true,
   canaries: true,

@@ -98,3 +98,59 @@ describe('TestOverallIPTablesRules', () => {
     expect(parsed.diagnostics).toEqual([]);
   });
 });
+
+/** assertIPTablesChainEqual: one chain of the restore buffer, exactly. */
+function chainRules(restore: string, table: string, chain: string): string[] {
+  return (
+    parseRestore(restore)
+      .tables.find((t) => t.name === table)
+      ?.rules.get(chain) ?? []
+  );
+}
+
+describe('single-chain checks of proxier_test.go', () => {
+  const forward = [
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  ];
+  test.each([
+    ['no nfacct', { nfacct: false }, ['-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP', ...forward]],
+    [
+      'nfacct',
+      { nfacct: true },
+      [
+        '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP',
+        ...forward,
+      ],
+    ],
+    ['tcp liberal', { nfacct: false, conntrackTCPLiberal: true }, forward],
+  ])('TestDropInvalidRule: %s', (_name, options, expected) => {
+    expect(chainRules(generateFromYaml('', { ...FAKE_PROXIER, ...options }).restore, 'filter', 'KUBE-FORWARD')).toEqual(
+      expected,
+    );
+  });
+
+  test.each([false, true])('TestMasqueradeRule: randomFully %s', (randomFully) => {
+    expect(
+      chainRules(generateFromYaml('', { ...FAKE_PROXIER, randomFully }).restore, 'nat', 'KUBE-POSTROUTING'),
+    ).toEqual([
+      '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+      '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
+      `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${randomFully ? ' --random-fully' : ''}`,
+    ]);
+  });
+
+  test.each([
+    [
+      true,
+      [
+        '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+      ],
+    ],
+    [false, []],
+  ])('TestNodePorts: KUBE-FIREWALL with localhostNodePorts %s', (localhostNodePorts, expected) => {
+    expect(
+      chainRules(generateFromYaml('', { ...FAKE_PROXIER, localhostNodePorts }).restore, 'filter', 'KUBE-FIREWALL'),
+    ).toEqual(expected);
+  });
+});

@@ -20,6 +20,8 @@ export interface ProxierConfig {
   nfacct: boolean;
   /** MASQUERADE --random-fully (iptables supports it since 1.6.2). */
   randomFully: boolean;
+  /** nf_conntrack_tcp_be_liberal is set: kube-proxy then leaves INVALID packets alone. */
+  conntrackTCPLiberal: boolean;
   /** `--nodeport-addresses`: CIDRs whose node IPs accept node ports; empty means every LOCAL address. */
   nodePortAddresses: string[];
   /** Write the KUBE-PROXY-CANARY chains kube-proxy's monitor creates. */
@@ -210,17 +212,19 @@ export function generateRules(
   }
 
   writeNodePortsJump(add, config);
-  add(
-    'filter',
-    'KUBE-FORWARD',
-    '-m',
-    'conntrack',
-    '--ctstate',
-    'INVALID',
-    ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'ct_state_invalid_dropped_pkts'] : []),
-    '-j',
-    'DROP',
-  );
+  if (!config.conntrackTCPLiberal) {
+    add(
+      'filter',
+      'KUBE-FORWARD',
+      '-m',
+      'conntrack',
+      '--ctstate',
+      'INVALID',
+      ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'ct_state_invalid_dropped_pkts'] : []),
+      '-j',
+      'DROP',
+    );
+  }
   add(
     'filter',
     'KUBE-FORWARD',
