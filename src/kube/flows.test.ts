@@ -619,3 +619,305 @@ describe('TestHealthCheckNodePort', () => {
     { nodePortAddresses: ['127.0.0.0/8'] },
   );
 });
+
+describe('TestInternalExternalMasquerade', () => {
+  const lb = (ns: string, ip: string, nodePort: number, extra: string, lbIP: string) =>
+    svc(
+      ns,
+      ns.replace('ns', 'svc'),
+      `  type: LoadBalancer
+  clusterIP: ${ip}
+  healthCheckNodePort: ${30000 + nodePort - 3000}
+${extra}  ports:
+    - {name: p80, port: 80, protocol: TCP, nodePort: ${nodePort}}`,
+      `status:\n  loadBalancer:\n    ingress: [{ip: ${lbIP}}]\n`,
+    );
+  const eps = (ns: string, n: number) =>
+    slice(
+      ns,
+      ns.replace('ns', 'svc'),
+      `  - {addresses: [10.180.0.${n}], nodeName: test-node}\n  - {addresses: [10.180.1.${n}], nodeName: remote}`,
+      '  - {name: p80, port: 80, protocol: TCP}',
+    );
+  const yaml =
+    lb('ns1', '172.30.0.41', 3001, '', '1.2.3.4') +
+    lb('ns2', '172.30.0.42', 3002, '  externalTrafficPolicy: Local\n', '5.6.7.8') +
+    lb('ns3', '172.30.0.43', 3003, '  internalTrafficPolicy: Local\n', '9.10.11.12') +
+    eps('ns1', 1) +
+    eps('ns2', 2) +
+    eps('ns3', 3);
+  const all = (n: number) => `10.180.0.${n}:80, 10.180.1.${n}:80`;
+  const node = '192.168.0.2';
+  const ext = testExternalClient;
+  const flows: Flow[] = [
+    {
+      name: 'pod to ClusterIP',
+      sourceIP: '10.0.0.2',
+      destIP: '172.30.0.41',
+      destPort: 80,
+      output: all(1),
+      masq: false,
+    },
+    { name: 'pod to NodePort', sourceIP: '10.0.0.2', destIP: node, destPort: 3001, output: all(1), masq: true },
+    { name: 'pod to LB', sourceIP: '10.0.0.2', destIP: '1.2.3.4', destPort: 80, output: all(1), masq: true },
+    { name: 'node to ClusterIP', sourceIP: node, destIP: '172.30.0.41', destPort: 80, output: all(1), masq: true },
+    { name: 'node to NodePort', sourceIP: node, destIP: node, destPort: 3001, output: all(1), masq: true },
+    {
+      name: 'localhost to NodePort',
+      sourceIP: '127.0.0.1',
+      destIP: '127.0.0.1',
+      destPort: 3001,
+      output: all(1),
+      masq: true,
+    },
+    { name: 'node to LB', sourceIP: node, destIP: '1.2.3.4', destPort: 80, output: all(1), masq: true },
+    { name: 'external to ClusterIP', sourceIP: ext, destIP: '172.30.0.41', destPort: 80, output: all(1), masq: true },
+    { name: 'external to NodePort', sourceIP: ext, destIP: node, destPort: 3001, output: all(1), masq: true },
+    { name: 'external to LB', sourceIP: ext, destIP: '1.2.3.4', destPort: 80, output: all(1), masq: true },
+    {
+      name: 'pod to ClusterIP with eTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: '172.30.0.42',
+      destPort: 80,
+      output: all(2),
+      masq: false,
+    },
+    {
+      name: 'pod to NodePort with eTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: node,
+      destPort: 3002,
+      output: all(2),
+      masq: false,
+    },
+    {
+      name: 'pod to LB with eTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: '5.6.7.8',
+      destPort: 80,
+      output: all(2),
+      masq: false,
+    },
+    {
+      name: 'node to ClusterIP with eTP:Local',
+      sourceIP: node,
+      destIP: '172.30.0.42',
+      destPort: 80,
+      output: all(2),
+      masq: true,
+    },
+    {
+      name: 'node to NodePort with eTP:Local',
+      sourceIP: node,
+      destIP: node,
+      destPort: 3001,
+      output: all(1),
+      masq: true,
+    },
+    {
+      name: 'localhost to NodePort with eTP:Local',
+      sourceIP: '127.0.0.1',
+      destIP: '127.0.0.1',
+      destPort: 3002,
+      output: all(2),
+      masq: true,
+    },
+    { name: 'node to LB with eTP:Local', sourceIP: node, destIP: '5.6.7.8', destPort: 80, output: all(2), masq: true },
+    {
+      name: 'external to ClusterIP with eTP:Local',
+      sourceIP: ext,
+      destIP: '172.30.0.42',
+      destPort: 80,
+      output: all(2),
+      masq: true,
+    },
+    {
+      name: 'external to NodePort with eTP:Local',
+      sourceIP: ext,
+      destIP: node,
+      destPort: 3002,
+      output: '10.180.0.2:80',
+      masq: false,
+    },
+    {
+      name: 'external to LB with eTP:Local',
+      sourceIP: ext,
+      destIP: '5.6.7.8',
+      destPort: 80,
+      output: '10.180.0.2:80',
+      masq: false,
+    },
+    {
+      name: 'pod to ClusterIP with iTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: '172.30.0.43',
+      destPort: 80,
+      output: '10.180.0.3:80',
+      masq: false,
+    },
+    {
+      name: 'pod to NodePort with iTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: node,
+      destPort: 3003,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'pod to LB with iTP:Local',
+      sourceIP: '10.0.0.2',
+      destIP: '9.10.11.12',
+      destPort: 80,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'node to ClusterIP with iTP:Local',
+      sourceIP: node,
+      destIP: '172.30.0.43',
+      destPort: 80,
+      output: '10.180.0.3:80',
+      masq: true,
+    },
+    {
+      name: 'node to NodePort with iTP:Local',
+      sourceIP: node,
+      destIP: node,
+      destPort: 3003,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'localhost to NodePort with iTP:Local',
+      sourceIP: '127.0.0.1',
+      destIP: '127.0.0.1',
+      destPort: 3003,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'node to LB with iTP:Local',
+      sourceIP: node,
+      destIP: '9.10.11.12',
+      destPort: 80,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'external to ClusterIP with iTP:Local',
+      sourceIP: ext,
+      destIP: '172.30.0.43',
+      destPort: 80,
+      output: '10.180.0.3:80',
+      masq: true,
+    },
+    {
+      name: 'external to NodePort with iTP:Local',
+      sourceIP: ext,
+      destIP: node,
+      destPort: 3003,
+      output: all(3),
+      masq: true,
+    },
+    {
+      name: 'external to LB with iTP:Local',
+      sourceIP: ext,
+      destIP: '9.10.11.12',
+      destPort: 80,
+      output: all(3),
+      masq: true,
+    },
+  ];
+  const override = (changes: Record<string, Partial<Flow>>) => flows.map((f) => ({ ...f, ...(changes[f.name] ?? {}) }));
+  const noDetector = {
+    'node to ClusterIP': { masq: false },
+    'node to ClusterIP with eTP:Local': { masq: false },
+    'node to ClusterIP with iTP:Local': { masq: false },
+    'external to ClusterIP': { masq: false },
+    'external to ClusterIP with eTP:Local': { masq: false },
+    'external to ClusterIP with iTP:Local': { masq: false },
+    'pod to NodePort with eTP:Local': { output: '10.180.0.2:80' },
+    'pod to LB with eTP:Local': { output: '10.180.0.2:80' },
+  };
+  const masqueradeAll = {
+    'pod to ClusterIP': { masq: true },
+    'pod to ClusterIP with eTP:Local': { masq: true },
+    'pod to ClusterIP with iTP:Local': { masq: true },
+  };
+  describe('base', () => runPacketFlowTests(yaml, flows));
+  describe('no LocalTrafficDetector', () => runPacketFlowTests(yaml, override(noDetector), { clusterCIDR: null }));
+  describe('masqueradeAll', () => runPacketFlowTests(yaml, override(masqueradeAll), { masqueradeAll: true }));
+  describe('masqueradeAll, no LocalTrafficDetector', () =>
+    runPacketFlowTests(
+      yaml,
+      override({
+        ...masqueradeAll,
+        'pod to NodePort with eTP:Local': { output: '10.180.0.2:80' },
+        'pod to LB with eTP:Local': { output: '10.180.0.2:80' },
+      }),
+      { masqueradeAll: true, clusterCIDR: null },
+    ));
+});
+
+describe('TestTerminatingEndpointsTrafficPolicyCluster', () => {
+  const service = svc(
+    'ns1',
+    'svc1',
+    `  type: LoadBalancer
+  externalTrafficPolicy: Cluster
+  clusterIP: 172.30.1.1
+  healthCheckNodePort: 30000
+  ports:
+    - {port: 80, protocol: TCP, targetPort: 80}`,
+    'status:\n  loadBalancer:\n    ingress: [{ip: 1.2.3.4}]\n',
+  );
+  const ep = (ip: string, ready: boolean, serving: boolean, terminating: boolean, nodeName: string) =>
+    `  - {addresses: [${ip}], nodeName: ${nodeName}, conditions: {ready: ${ready}, serving: ${serving}, terminating: ${terminating}}}`;
+  const cases: [string, string[], string, boolean | undefined][] = [
+    [
+      'ready endpoints exist',
+      [
+        ep('10.0.1.1', true, true, false, 'test-node'),
+        ep('10.0.1.2', true, true, false, 'test-node'),
+        ep('10.0.1.3', false, true, true, 'another-node'),
+        ep('10.0.1.4', false, false, true, 'another-node'),
+        ep('10.0.1.5', true, true, false, 'another-node'),
+      ],
+      '10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80',
+      true,
+    ],
+    [
+      'only terminating endpoints exist',
+      [
+        ep('10.0.1.2', false, true, true, 'test-node'),
+        ep('10.0.1.3', false, true, true, 'test-node'),
+        ep('10.0.1.4', false, false, true, 'another-node'),
+        ep('10.0.1.5', false, true, true, 'another-node'),
+      ],
+      '10.0.1.2:80, 10.0.1.3:80, 10.0.1.5:80',
+      true,
+    ],
+    ['terminating endpoints on remote node', [ep('10.0.1.5', false, true, true, 'node-1')], '10.0.1.5:80', true],
+    [
+      'no usable endpoints on any node',
+      [ep('10.0.1.5', false, false, true, 'test-node'), ep('10.0.1.5', false, false, true, 'node-1')],
+      'REJECT',
+      undefined,
+    ],
+  ];
+  for (const [name, endpoints, output, masq] of cases) {
+    describe(name, () =>
+      runPacketFlowTests(service + slice('ns1', 'svc1', endpoints.join('\n'), '  - {port: 80, protocol: TCP}'), [
+        {
+          name: 'pod to clusterIP',
+          sourceIP: '10.0.0.2',
+          destIP: '172.30.1.1',
+          destPort: 80,
+          output,
+          masq: masq === undefined ? undefined : false,
+        },
+        { name: 'external to LB', sourceIP: testExternalClient, destIP: '1.2.3.4', destPort: 80, output, masq },
+      ]),
+    );
+  }
+});
