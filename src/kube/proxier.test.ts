@@ -80,22 +80,74 @@ function sortIPTablesRules(text: string): string {
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/kube/${name}`, import.meta.url), 'utf8');
 
-describe('TestOverallIPTablesRules', () => {
-  const result = generateFromYaml(fixture('overall.yaml'), FAKE_PROXIER);
-  const expected = fixture('overall.expected.rules');
+/** Chains and rules of `expected` that `got` has, line for line (both already sorted). */
+function matching(got: string, expected: string): { chains: string; rules: string } {
+  const lines = (t: string, p: string) => t.split('\n').filter((l) => l.startsWith(p));
+  const score = (p: string) => {
+    const have = new Set(lines(got, p));
+    const want = lines(expected, p);
+    return `${want.filter((l) => have.has(l)).length}/${want.length}`;
+  };
+  return { chains: score(':'), rules: score('-A ') };
+}
+
+describe.each([
+  ['TestOverallIPTablesRules', 'overall', { chains: '26/26', rules: '65/65' }],
+  ['TestSyncProxyRulesRepeated (initial full sync)', 'repeated', { chains: '14/14', rules: '19/19' }],
+])('%s', (_name, fixtureName, counts) => {
+  const result = generateFromYaml(fixture(`${fixtureName}.yaml`), FAKE_PROXIER);
+  const expected = fixture(`${fixtureName}.expected.rules`);
   const got = sortIPTablesRules(result.restore);
 
   test('the YAML reads without errors', () => {
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
-  test('every chain and rule equals kube-proxy’s expected dump', () => {
+  test(`every chain and rule equals kube-proxy’s expected dump (${counts.chains} chains, ${counts.rules} rules)`, () => {
+    expect(matching(got, expected)).toEqual(counts);
     expect(got.split('\n')).toEqual(expected.split('\n'));
   });
 
   test('the iptables-save form parses with no diagnostics', () => {
     const parsed = parseIptablesSave(result.dump);
     expect(parsed.diagnostics).toEqual([]);
+  });
+});
+
+describe('TestSyncProxyRulesLargeClusterMode (full syncs)', () => {
+  const service = (ns: string, name: string, ip: string, port: number) =>
+    `apiVersion: v1\nkind: Service\nmetadata: {namespace: ${ns}, name: ${name}}\nspec:\n  clusterIP: ${ip}\n  ports: [{name: p${port}, port: ${port}, protocol: TCP}]\n---\n`;
+  const slice = (ns: string, name: string, port: number, ips: string[]) =>
+    `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {namespace: ${ns}, name: ${name}-1, labels: {kubernetes.io/service-name: ${name}}}\naddressType: IPv4\nendpoints:\n${ips.map((ip) => `  - addresses: [${ip}]`).join('\n')}\nports: [{name: p${port}, port: ${port}, protocol: TCP}]\n---\n`;
+  const half = 1000 / 2 - 1;
+  const ips = (prefix: string) => Array.from({ length: half }, (_, i) => `${prefix}.${i % 256}.${Math.floor(i / 256)}`);
+  const base =
+    service('ns1', 'svc1', '172.30.0.41', 80) +
+    service('ns2', 'svc2', '172.30.0.42', 8080) +
+    service('ns3', 'svc3', '172.30.0.43', 8081) +
+    slice('ns1', 'svc1', 80, ips('10.0')) +
+    slice('ns2', 'svc2', 8080, ips('10.1'));
+  const dnat = (restore: string) =>
+    restore.split('\n').filter((l) => l.startsWith('-A KUBE-SEP-') && l.includes('-j DNAT'));
+
+  test('998 endpoints keep their comments', () => {
+    const rules = dnat(generateFromYaml(base, FAKE_PROXIER).restore);
+    expect(rules).toHaveLength(998);
+    expect(rules.filter((l) => l.includes('--comment'))).toHaveLength(998);
+    expect(rules).toContain(
+      '-A KUBE-SEP-DKGQUZGBKLTPAR56 -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80',
+    );
+  });
+
+  test('1001 endpoints lose them', () => {
+    const yaml = base + slice('ns3', 'svc3', 8081, ['203.0.113.4', '203.0.113.8', '203.0.113.12']);
+    const restore = generateFromYaml(yaml, FAKE_PROXIER).restore;
+    const rules = dnat(restore);
+    expect(rules).toHaveLength(1001);
+    expect(rules.filter((l) => l.includes('--comment'))).toHaveLength(0);
+    expect(rules).toContain('-A KUBE-SEP-DKGQUZGBKLTPAR56 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80');
+    expect(rules).toContain('-A KUBE-SEP-RUVVH7YV3PHQBDOS -m tcp -p tcp -j DNAT --to-destination 203.0.113.4:8081');
+    expect(restore).toContain('-A KUBE-SERVICES -m comment --comment "ns3/svc3:p8081 cluster IP"');
   });
 });
 

@@ -126,6 +126,9 @@ function canonicalCidr4(text: string): string | null {
   return `${addr}/${Number(prefix)}`;
 }
 
+/** largeClusterEndpointsThreshold in proxier.go. */
+export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
+
 export function generateRules(
   services: readonly Service[],
   slices: readonly EndpointSlice[],
@@ -191,6 +194,21 @@ export function generateRules(
   );
   add('nat', 'KUBE-MARK-MASQ', '-j', 'MARK', '--or-mark', mark);
 
+  // Above 1000 endpoints in all, kube-proxy drops the comments of endpoint rules (largeClusterMode).
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+  }
+  const endpointsByPort = new Map<ServicePort, EndpointInfo[]>();
+  for (const s of services) {
+    const own = slicesByService.get(`${s.namespace}/${s.name}`) ?? [];
+    for (const p of s.ports) endpointsByPort.set(p, endpointsFor(s, p, own, config.nodeName));
+  }
+  let totalEndpoints = 0;
+  for (const eps of endpointsByPort.values()) totalEndpoints += eps.length;
+  const endpointComment = (text: string) =>
+    totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD ? [] : ['-m', 'comment', '--comment', text];
   const servicePorts: ServicePortResult[] = [];
   for (const service of services) {
     if (service.type === 'ExternalName') continue;
@@ -201,12 +219,20 @@ export function generateRules(
     const sourceRanges = service.loadBalancerSourceRanges.map(canonicalCidr4).filter((c): c is string => c !== null);
     for (const port of service.ports) {
       servicePorts.push(
-        writeServicePort(service, port, { clusterIP, externalIPs, lbIPs, sourceRanges }, slices, config, {
-          add,
-          declare,
-          detector,
-          nodeIP,
-        }),
+        writeServicePort(
+          service,
+          port,
+          { clusterIP, externalIPs, lbIPs, sourceRanges },
+          endpointsByPort.get(port) ?? [],
+          config,
+          {
+            add,
+            declare,
+            detector,
+            nodeIP,
+            endpointComment,
+          },
+        ),
       );
     }
   }
@@ -340,6 +366,8 @@ interface Writer {
   declare: (table: KubeTable, chain: string) => void;
   detector: string | null;
   nodeIP: string | null;
+  /** `-m comment --comment TEXT` for endpoint rules; nothing in large-cluster mode (appendServiceCommentLocked). */
+  endpointComment: (text: string) => string[];
 }
 
 interface Addresses {
@@ -353,7 +381,7 @@ function writeServicePort(
   service: Service,
   port: ServicePort,
   ips: Addresses,
-  slices: readonly EndpointSlice[],
+  endpoints: EndpointInfo[],
   config: ProxierConfig,
   w: Writer,
 ): ServicePortResult {
@@ -378,7 +406,6 @@ function writeServicePort(
   const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
   const usesLocalEndpoints = internalPolicyLocal || externalPolicyLocal;
 
-  const endpoints = endpointsFor(service, port, slices, config.nodeName);
   const {
     cluster,
     local,
@@ -631,9 +658,9 @@ function writeServicePort(
   // (j) endpoint chains
   for (const ep of allReachable) {
     const sep = endpointChain(S, protocol, ep.endpoint);
-    w.add('nat', sep, ...comment(S), '-s', ep.ip, '-j', 'KUBE-MARK-MASQ');
+    w.add('nat', sep, ...w.endpointComment(S), '-s', ep.ip, '-j', 'KUBE-MARK-MASQ');
     const recent = service.affinityTimeoutSeconds !== null ? ['-m', 'recent', '--name', sep, '--set'] : [];
-    w.add('nat', sep, ...comment(S), ...recent, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
+    w.add('nat', sep, ...w.endpointComment(S), ...recent, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
   }
   return { servicePortName: S, protocol: port.protocol, service, port, chains, endpoints };
 }
@@ -653,10 +680,7 @@ function writeServiceToEndpointRules(
       w.add(
         'nat',
         chain,
-        '-m',
-        'comment',
-        '--comment',
-        `${S} -> ${ep.endpoint}`,
+        ...w.endpointComment(`${S} -> ${ep.endpoint}`),
         '-m',
         'recent',
         '--name',
@@ -675,6 +699,6 @@ function writeServiceToEndpointRules(
     const n = endpoints.length;
     const statistic =
       i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / (n - i)).toFixed(10)] : [];
-    w.add('nat', chain, '-m', 'comment', '--comment', `${S} -> ${ep.endpoint}`, ...statistic, '-j', sep);
+    w.add('nat', chain, ...w.endpointComment(`${S} -> ${ep.endpoint}`), ...statistic, '-j', sep);
   });
 }
