@@ -206,3 +206,73 @@ describe('single-chain checks of proxier_test.go', () => {
     ).toEqual(expected);
   });
 });
+
+/**
+ * checkIPTablesRuleJumps: every jump goes to a declared, non-empty chain, and every declared
+ * per-service chain is jumped to (the fixed chains are exempt).
+ */
+function checkIPTablesRuleJumps(restore: string): string[] {
+  const problems: string[] = [];
+  const fixed = new Set([
+    'KUBE-SERVICES',
+    'KUBE-NODEPORTS',
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FORWARD',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-FIREWALL',
+    'KUBE-POSTROUTING',
+    'KUBE-MARK-MASQ',
+  ]);
+  for (const table of parseRestore(restore).tables) {
+    const jumped = new Set<string>();
+    for (const rules of table.rules.values()) {
+      for (const rule of rules) {
+        const target = / -j (KUBE-\S+)/.exec(rule)?.[1];
+        if (target) jumped.add(target);
+      }
+    }
+    for (const target of jumped) {
+      if (!table.rules.has(target)) problems.push(`${table.name}: jump to undeclared ${target}`);
+      else if (!fixed.has(target) && (table.rules.get(target) ?? []).length === 0)
+        problems.push(`${table.name}: jump to empty ${target}`);
+    }
+    for (const chain of table.chains) {
+      if (!fixed.has(chain) && !jumped.has(chain)) problems.push(`${table.name}: ${chain} created but not used`);
+    }
+  }
+  return problems;
+}
+
+describe('checkIPTablesRuleJumps', () => {
+  test.each(['overall', 'repeated'])('%s is consistent', (name) => {
+    expect(checkIPTablesRuleJumps(generateFromYaml(fixture(`${name}.yaml`), FAKE_PROXIER).restore)).toEqual([]);
+  });
+
+  test('an eTP=Local LoadBalancer with affinity, source ranges and only remote endpoints is consistent', () => {
+    const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: ns9, name: svc9}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  internalTrafficPolicy: Local
+  clusterIP: 172.30.0.99
+  loadBalancerSourceRanges: [192.168.0.0/16]
+  sessionAffinity: ClientIP
+  ports: [{name: a, port: 80, nodePort: 3099}, {name: b, port: 53, protocol: UDP}]
+status: {loadBalancer: {ingress: [{ip: 9.9.9.9}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: ns9, name: svc9-x, labels: {kubernetes.io/service-name: svc9}}
+addressType: IPv4
+endpoints: [{addresses: [10.9.0.1], nodeName: elsewhere}, {addresses: [10.9.0.2], nodeName: test-node}]
+ports: [{name: a, port: 8080, protocol: TCP}, {name: b, port: 5353, protocol: UDP}]
+`;
+    const { restore } = generateFromYaml(yaml, FAKE_PROXIER);
+    expect(checkIPTablesRuleJumps(restore)).toEqual([]);
+    // The node IP is inside the source range, so the LB IP may loop back as a source.
+    expect(restore).toContain('-A KUBE-FW-');
+    expect(restore).toMatch(/-s 9\.9\.9\.9 -j KUBE-EXT-/);
+  });
+});
