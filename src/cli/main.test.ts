@@ -126,4 +126,16 @@ describe('chainwalk generate', () => {
       new RegExp(`^${file}:1:1: info: Service ns1/svc1 has no endpoints; using 2 example endpoint`),
     );
   });
+
+  it('prints the ip6tables half with --ipv6', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'svc6.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: {namespace: ns1, name: svc1}\nspec:\n  clusterIPs: [172.30.0.41, "fd00::41"]\n  ports:\n    - {name: p80, port: 80}\n',
+    );
+    const { code, out } = await run(['generate', file, '--ipv6']);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('-d fd00::41/128 -p tcp -m comment --comment "ns1/svc1:p80 has no endpoints"');
+  });
 });

@@ -11,6 +11,7 @@ const USAGE = `usage:
                   [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
   chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
+                  [--masquerade-all] [--ipv6 (print the ip6tables-save half)]
 FILE may be - for standard input.`;
 
 function readInput(file: string): string {
@@ -175,6 +176,7 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
       'node-name': { type: 'string' },
       'example-endpoints': { type: 'string' },
       'masquerade-all': { type: 'boolean', default: false },
+      ipv6: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -188,7 +190,8 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
     exampleEndpoints: examples,
   });
   for (const d of result.diagnostics) err(formatDiagnostic(file, d));
-  out(result.dump.trimEnd());
+  if (values.ipv6 && !result.ipv6) err(`${file}: no Service has an IPv6 cluster IP; there is no ip6tables half`);
+  out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
   return result.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 

@@ -244,3 +244,87 @@ describe('iptables-save form', () => {
     expect(savedProbability(input)).toBe(saved);
   });
 });
+
+describe('dual-stack', () => {
+  const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: ns1, name: svc1}
+spec:
+  type: NodePort
+  ipFamilies: [IPv4, IPv6]
+  clusterIP: 172.30.0.41
+  clusterIPs: [172.30.0.41, "fd00:172:30::41"]
+  ports: [{name: p80, port: 80, nodePort: 3001}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: ns1, name: svc1-v4, labels: {kubernetes.io/service-name: svc1}}
+addressType: IPv4
+endpoints: [{addresses: [10.180.0.1], nodeName: test-node}]
+ports: [{name: p80, port: 80, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: ns1, name: svc1-v6, labels: {kubernetes.io/service-name: svc1}}
+addressType: IPv6
+endpoints: [{addresses: ["fd00:10:180::1"], nodeName: test-node}]
+ports: [{name: p80, port: 80, protocol: TCP}]
+`;
+  const result = generateFromYaml(yaml, {
+    nodeName: 'test-node',
+    nodeIPs: ['192.168.0.2', '2001:db8::1'],
+    clusterCIDR: '10.0.0.0/8,fd00:10::/64',
+  });
+  const v6 = result.ipv6;
+
+  test('writes an ip6tables half with the same chain names and JoinHostPort endpoints', () => {
+    expect(v6).not.toBeNull();
+    const restore = v6?.restore ?? '';
+    expect(restore).toContain(
+      '-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d fd00:172:30::41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O',
+    );
+    expect(restore).toContain('! -s fd00:10::/64 -j KUBE-MARK-MASQ');
+    expect(restore).toContain('-j DNAT --to-destination [fd00:10:180::1]:80');
+    // IPv6: no localhost node ports, no KUBE-FIREWALL, and the node-ports jump skips ::1.
+    expect(restore).not.toContain('127.0.0.0/8');
+    expect(restore).not.toContain('KUBE-FIREWALL');
+    expect(restore).toContain('-m addrtype --dst-type LOCAL ! -d ::1/128 -j KUBE-NODEPORTS');
+    expect(result.restore).not.toContain('fd00');
+    expect(result.services.map((s) => `${s.family} ${s.chains.find((c) => c.startsWith('KUBE-SEP-'))}`)).toEqual([
+      '4 KUBE-SEP-SXIVWICOYRO3J4NJ',
+      `6 ${result.services[1].chains.find((c) => c.startsWith('KUBE-SEP-'))}`,
+    ]);
+  });
+
+  test('the ip6tables-save form uses /128 and parses cleanly', () => {
+    const dump = v6?.dump ?? '';
+    expect(dump).toContain(
+      '-A KUBE-SERVICES -d fd00:172:30::41/128 -p tcp -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O',
+    );
+    expect(parseIptablesSave(dump).diagnostics).toEqual([]);
+  });
+
+  test('an IPv6 pod reaches the IPv6 endpoint', () => {
+    const { ruleset } = parseIptablesSave(v6?.dump ?? '');
+    const ctx = nodeContext({ nodeIPs: ['2001:db8::1'], podCIDR: 'fd00:10::/64' });
+    const trace = simulate(ruleset, ctx, {
+      origin: 'pod',
+      proto: 'tcp',
+      src: 'fd00:10::5',
+      sport: 40000,
+      dst: 'fd00:172:30::41',
+      dport: 80,
+    });
+    expect(trace.paths.map((p) => `${p.final.verdict} [${p.final.dst}]:${p.final.dport}`)).toEqual([
+      'ACCEPT [fd00:10:180::1]:80',
+    ]);
+  });
+
+  test('a service without IPv6 endpoints is rejected with icmp6-port-unreachable', () => {
+    const noV6 = generateFromYaml(yaml.split('---').slice(0, 2).join('---'), {
+      clusterCIDR: '10.0.0.0/8,fd00:10::/64',
+    });
+    expect(noV6.ipv6?.dump).toContain('-j REJECT --reject-with icmp6-port-unreachable');
+    expect(noV6.dump).not.toContain('REJECT');
+  });
+});

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../model';
 import { cidrContains, formatIp, parseCidr } from '../parse';
 import { readKubeObjects } from './input';
 import { type EndpointSlice, type Service, servicePortName } from './objects';
-import { endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
+import { canonicalAddress, endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
 import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
 
 export type { EndpointSlice, Service } from './objects';
@@ -27,7 +27,10 @@ export interface GenerateResult {
   /** What kube-proxy hands iptables-restore (filter, nat), in its own argument order. */
   restore: string;
   ruleset: KubeRuleset;
+  /** The ip6tables half, when some Service has an IPv6 cluster IP (dual-stack or IPv6-only). */
+  ipv6: { dump: string; restore: string; ruleset: KubeRuleset } | null;
   diagnostics: Diagnostic[];
+  /** Every service port of each family, with the chains generated for it. */
   services: ServicePortResult[];
   config: ProxierConfig;
 }
@@ -76,13 +79,16 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
   slices.push(...exampleSlices(objects.services, slices, options.exampleEndpoints ?? 0, podCIDR, config, diagnostics));
   checkEndpointPorts(objects.services, slices, config, diagnostics);
 
-  const { ruleset, servicePorts } = generateRules(objects.services, slices, config);
+  const { ruleset, servicePorts } = generateRules(objects.services, slices, config, 4);
+  const dualStack = objects.services.some((s) => s.clusterIPs.some((ip) => canonicalAddress(ip, 6) !== null));
+  const v6 = dualStack ? generateRules(objects.services, slices, config, 6) : null;
   return {
-    dump: toSaveText(ruleset),
+    dump: toSaveText(ruleset, 4),
     restore: toRestoreText(ruleset),
     ruleset,
+    ipv6: v6 && { dump: toSaveText(v6.ruleset, 6), restore: toRestoreText(v6.ruleset), ruleset: v6.ruleset },
     diagnostics,
-    services: servicePorts,
+    services: [...servicePorts, ...(v6?.servicePorts ?? [])],
     config,
   };
 }
@@ -161,7 +167,8 @@ function checkEndpointPorts(
     const own = slices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name);
     if (own.length === 0) continue;
     for (const port of service.ports) {
-      if (endpointsFor(service, port, own, config.nodeName).length > 0) continue;
+      const found = [4, 6] as const;
+      if (found.some((family) => endpointsFor(service, port, own, config.nodeName, family).length > 0)) continue;
       const names = [...new Set(own.flatMap((s) => s.ports.map((p) => `'${p.name}'/${p.protocol}`)))].join(', ');
       const target = typeof port.targetPort === 'string' ? ` (targetPort '${port.targetPort}')` : '';
       diagnostics.push({

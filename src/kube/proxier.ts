@@ -1,7 +1,8 @@
 // Services + EndpointSlices → the rules kube-proxy (iptables mode, current layout) writes.
 // A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go, one family (IPv4),
 // one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
-import { cidrContains, parseCidr, parseIp } from '../parse';
+import type { Family } from '../model';
+import { cidrContains, formatIp, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
 import type { EndpointSlice, Protocol, Service, ServicePort } from './objects';
 import { servicePortName } from './objects';
@@ -45,6 +46,7 @@ export interface EndpointInfo {
 /** What was generated for one service port, for the app to link chains back to YAML. */
 export interface ServicePortResult {
   servicePortName: string;
+  family: Family;
   protocol: Protocol;
   service: Service;
   port: ServicePort;
@@ -60,16 +62,18 @@ export function endpointsFor(
   port: ServicePort,
   slices: readonly EndpointSlice[],
   nodeName: string,
+  family: Family = 4,
 ): EndpointInfo[] {
   const byKey = new Map<string, EndpointInfo>();
   for (const slice of slices) {
     if (slice.namespace !== service.namespace || slice.serviceName !== service.name) continue;
-    if (slice.addressType !== 'IPv4') continue;
+    if (slice.addressType !== (family === 4 ? 'IPv4' : 'IPv6')) continue;
     for (const slicePort of slice.ports) {
       if (slicePort.name !== port.name || slicePort.protocol !== port.protocol) continue;
       for (const ep of slice.endpoints) {
         // kube-proxy uses only the first address of an endpoint (pkg/proxy/endpointslicecache.go).
-        const ip = ep.address;
+        const ip = canonicalAddress(ep.address, family);
+        if (ip === null) continue;
         const endpoint = joinHostPort(ip, slicePort.port);
         if (byKey.has(endpoint)) continue;
         byKey.set(endpoint, {
@@ -119,11 +123,36 @@ function canonical4(ip: string): string | null {
   return parts.map((p) => String(Number(p))).join('.');
 }
 
-function canonicalCidr4(text: string): string | null {
+function canonical6(ip: string): string | null {
+  const parsed = ip.includes(':') ? parseIp(ip.trim()) : null;
+  return parsed && parsed.family === 6 ? formatIp(parsed) : null;
+}
+
+/** The address in its family's canonical text, or null when it is not of that family. */
+export function canonicalAddress(ip: string, family: Family): string | null {
+  return family === 4 ? canonical4(ip) : canonical6(ip);
+}
+
+function canonicalCidr(text: string, family: Family): string | null {
   const [ip, prefix] = text.trim().split('/');
-  const addr = canonical4(ip ?? '');
-  if (!addr || prefix === undefined || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) return null;
+  const addr = canonicalAddress(ip ?? '', family);
+  const max = family === 4 ? 32 : 128;
+  if (!addr || prefix === undefined || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return null;
   return `${addr}/${Number(prefix)}`;
+}
+
+/** The config as one family's proxier sees it: its node IPs, its detector CIDR, localhost node ports only on IPv4. */
+function forFamily(config: ProxierConfig, family: Family): ProxierConfig {
+  const cidrs = (config.clusterCIDR ?? '').split(',').map((c) => canonicalCidr(c, family));
+  return {
+    ...config,
+    clusterCIDR: cidrs.find((c) => c !== null) ?? null,
+    nodeIPs: config.nodeIPs
+      .map((ip) => canonicalAddress(ip.split('/')[0], family))
+      .filter((ip): ip is string => ip !== null),
+    nodePortAddresses: config.nodePortAddresses.filter((c) => canonicalCidr(c, family) !== null),
+    localhostNodePorts: config.localhostNodePorts && family === 4,
+  };
 }
 
 /** largeClusterEndpointsThreshold in proxier.go. */
@@ -132,8 +161,10 @@ export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 export function generateRules(
   services: readonly Service[],
   slices: readonly EndpointSlice[],
-  config: ProxierConfig,
+  proxierConfig: ProxierConfig,
+  family: Family = 4,
 ): { ruleset: KubeRuleset; servicePorts: ServicePortResult[] } {
+  const config = forFamily(proxierConfig, family);
   const ruleset = emptyRuleset();
   const add = (table: KubeTable, chain: string, ...args: string[]) => ruleset[table].rules.push({ chain, args });
   const declare = (table: KubeTable, chain: string) => {
@@ -141,7 +172,7 @@ export function generateRules(
   };
   const mark = `0x${(1 << config.masqueradeBit).toString(16)}`;
   const ipv4Localhost = config.localhostNodePorts;
-  const detector = config.clusterCIDR ? canonicalCidr4(config.clusterCIDR) : null;
+  const detector = config.clusterCIDR;
   const nodeIP = config.nodeIPs[0] ?? null;
 
   for (const chain of [
@@ -198,12 +229,14 @@ export function generateRules(
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
   }
   const endpointsByPort = new Map<ServicePort, EndpointInfo[]>();
   for (const s of services) {
     const own = slicesByService.get(`${s.namespace}/${s.name}`) ?? [];
-    for (const p of s.ports) endpointsByPort.set(p, endpointsFor(s, p, own, config.nodeName));
+    for (const p of s.ports) endpointsByPort.set(p, endpointsFor(s, p, own, config.nodeName, family));
   }
   let totalEndpoints = 0;
   for (const eps of endpointsByPort.values()) totalEndpoints += eps.length;
@@ -212,11 +245,14 @@ export function generateRules(
   const servicePorts: ServicePortResult[] = [];
   for (const service of services) {
     if (service.type === 'ExternalName') continue;
-    const clusterIP = service.clusterIPs.map(canonical4).find((ip): ip is string => ip !== null) ?? null;
+    const canon = (ip: string) => canonicalAddress(ip, family);
+    const clusterIP = service.clusterIPs.map(canon).find((ip): ip is string => ip !== null) ?? null;
     if (clusterIP === null) continue; // headless, or IPv6-only: not this family
-    const externalIPs = service.externalIPs.map(canonical4).filter((ip): ip is string => ip !== null);
-    const lbIPs = service.loadBalancerIPs.map(canonical4).filter((ip): ip is string => ip !== null);
-    const sourceRanges = service.loadBalancerSourceRanges.map(canonicalCidr4).filter((c): c is string => c !== null);
+    const externalIPs = service.externalIPs.map(canon).filter((ip): ip is string => ip !== null);
+    const lbIPs = service.loadBalancerIPs.map(canon).filter((ip): ip is string => ip !== null);
+    const sourceRanges = service.loadBalancerSourceRanges
+      .map((c) => canonicalCidr(c, family))
+      .filter((c): c is string => c !== null);
     for (const port of service.ports) {
       servicePorts.push(
         writeServicePort(
@@ -231,13 +267,14 @@ export function generateRules(
             detector,
             nodeIP,
             endpointComment,
+            family,
           },
         ),
       );
     }
   }
 
-  writeNodePortsJump(add, config);
+  writeNodePortsJump(add, config, family);
   if (!config.conntrackTCPLiberal) {
     add(
       'filter',
@@ -291,6 +328,7 @@ export function generateRules(
 function writeNodePortsJump(
   add: (table: KubeTable, chain: string, ...args: string[]) => void,
   config: ProxierConfig,
+  family: Family,
 ): void {
   const comment = [
     '-m',
@@ -299,7 +337,8 @@ function writeNodePortsJump(
     'kubernetes service nodeports; NOTE: this must be the last rule in this chain',
   ];
   if (config.nodePortAddresses.length === 0) {
-    const notLocalhost = config.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'];
+    const notLocalhost =
+      family === 6 ? ['!', '-d', '::1/128'] : config.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'];
     add(
       'nat',
       'KUBE-SERVICES',
@@ -314,12 +353,12 @@ function writeNodePortsJump(
     );
     return;
   }
-  const cidrs = config.nodePortAddresses.map((c) => parseCidr(c.trim())).filter((c) => c !== null && c.family === 4);
-  const addresses = [...config.nodeIPs, '127.0.0.1'];
-  for (const text of addresses) {
-    const ip = canonical4(text);
-    const parsed = ip === null ? null : parseIp(ip);
-    if (ip === null || parsed === null || !cidrs.some((c) => c && cidrContains(c, parsed))) continue;
+  const cidrs = config.nodePortAddresses.map((c) => parseCidr(c.trim()));
+  // IPv6 never takes node ports on ::1.
+  const addresses = family === 4 ? [...config.nodeIPs, '127.0.0.1'] : config.nodeIPs;
+  for (const ip of addresses) {
+    const parsed = parseIp(ip);
+    if (parsed === null || !cidrs.some((c) => c && cidrContains(c, parsed))) continue;
     if (ip.startsWith('127.') && !config.localhostNodePorts) continue;
     add('nat', 'KUBE-SERVICES', ...comment, '-d', ip, '-j', 'KUBE-NODEPORTS');
   }
@@ -366,6 +405,7 @@ interface Writer {
   declare: (table: KubeTable, chain: string) => void;
   detector: string | null;
   nodeIP: string | null;
+  family: Family;
   /** `-m comment --comment TEXT` for endpoint rules; nothing in large-cluster mode (appendServiceCommentLocked). */
   endpointComment: (text: string) => string[];
 }
@@ -565,7 +605,8 @@ function writeServicePort(
     );
   }
 
-  if (!hasEndpoints) return { servicePortName: S, protocol: port.protocol, service, port, chains, endpoints };
+  if (!hasEndpoints)
+    return { servicePortName: S, family: w.family, protocol: port.protocol, service, port, chains, endpoints };
 
   // (f) masquerade off-cluster traffic to the cluster IP
   if (hasInternalEndpoints) {
@@ -662,7 +703,7 @@ function writeServicePort(
     const recent = service.affinityTimeoutSeconds !== null ? ['-m', 'recent', '--name', sep, '--set'] : [];
     w.add('nat', sep, ...w.endpointComment(S), ...recent, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
   }
-  return { servicePortName: S, protocol: port.protocol, service, port, chains, endpoints };
+  return { servicePortName: S, family: w.family, protocol: port.protocol, service, port, chains, endpoints };
 }
 
 /** writeServiceToEndpointRules: affinity checks first, then a random split, 1/(n-i) for the i-th. */
