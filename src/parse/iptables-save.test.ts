@@ -280,3 +280,24 @@ describe('matches and targets as iptables-save prints them', () => {
     expect(rule(body, body.startsWith('-j CT') ? 'raw' : 'nat', 'PREROUTING').target).toMatchObject(expected);
   });
 });
+
+describe('hostile input stays linear', () => {
+  // Each of these once made a fresh indexOf per line scan to the end of the text.
+  it.each([
+    ['unclosed quotes on every line', '-A X -m comment --comment "a\n'],
+    ['no tabs, colons or quotes anywhere', '-A X -s 10.0.0.1/32 -j ACCEPT\n'],
+    ['chain lines only', ':KUBE-SEP-ABCDEFGHIJKLMNOP - [0:0]\n'],
+  ])('%s', (_name, line) => {
+    const text = `*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n${line.repeat(40_000)}COMMIT\n`;
+    const small = `*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n${line.repeat(4_000)}COMMIT\n`;
+    const time = (t: string) => {
+      const start = performance.now();
+      parseIptablesSave(t, { checkRules: false });
+      return performance.now() - start;
+    };
+    time(small);
+    const ratio = time(text) / Math.max(time(small), 1);
+    // 10× the input may cost ~10× the time; quadratic behaviour costs ~100×.
+    expect(ratio).toBeLessThan(40);
+  });
+});

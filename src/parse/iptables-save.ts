@@ -227,11 +227,16 @@ interface AppendScan {
  * unterminated quote, a quote inside a token, another command), which the
  * general tokenizer then handles.
  */
-/** Where the next `\\`, `"` and tab are, so the scan finds them with native indexOf, not per character. */
+/**
+ * Where the next `\\`, `"`, tab and `:` are, so the scan finds them with native indexOf
+ * rather than per character, and each search covers any stretch of text only once
+ * (a fresh indexOf per line would scan to the end of a text that has none: quadratic).
+ */
 interface Cursor {
   backslash: number;
   quote: number;
   tab: number;
+  colon: number;
 }
 
 function nextAt(text: string, ch: string, from: number): number {
@@ -269,6 +274,8 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
     if (cur.quote < ts) cur.quote = nextAt(text, '"', ts);
     if (cur.quote === ts) {
       const q = nextAt(text, '"', ts + 1);
+      // Remember it: on hostile input (quotes never closed) a fresh search per line would be quadratic.
+      cur.quote = q;
       if (q >= e) return false;
       // An escape inside the quotes needs the full tokenizer.
       if (cur.backslash < ts) cur.backslash = nextAt(text, '\\', ts);
@@ -299,8 +306,8 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
         out.modules[out.moduleCount * 2 + 1] = i;
         out.moduleCount++;
       } else {
-        const colon = text.indexOf(':', ts);
-        if (colon >= 0 && colon < i) out.ipv6 = true;
+        if (cur.colon < ts) cur.colon = nextAt(text, ':', ts);
+        if (cur.colon < i) out.ipv6 = true;
       }
       pending = 0;
       continue;
@@ -351,7 +358,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
     ipv6: false,
   };
   const counters = { p: 0, b: 0 };
-  const cursor: Cursor = { backslash: -1, quote: -1, tab: -1 };
+  const cursor: Cursor = { backslash: -1, quote: -1, tab: -1, colon: -1 };
 
   let current: Table | null = null;
   let currentIdx = -1;
@@ -440,6 +447,8 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   const resolveJumps = (t: Table, tableIdx: number) => {
     const ids = chainIds[tableIdx];
     const isHeaderless = [...headerless.values()].includes(t);
+    const builtins = new Set<number>();
+    t.chains.forEach((c, i) => c.builtin && builtins.add(i));
     for (const chain of t.chains) {
       for (const id of chain.rules) {
         if (store.table[id] !== tableIdx) continue;
@@ -448,7 +457,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         const target = nameId < ids.length ? ids[nameId] - 1 : -1;
         if (target >= 0) {
           store.jumpChain[id] = target;
-          if (t.chains[target].builtin) {
+          if (builtins.has(target)) {
             sink.add(
               'error',
               'jump-to-builtin',
@@ -753,8 +762,11 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         sink.add('error', 'chain-before-table', 'chain line before any *table line: it is skipped', lineNo, col, e - s);
         continue;
       }
-      let j = s + 1;
-      while (j < e && !isBlank(text.charCodeAt(j))) j++;
+      // `:NAME POLICY [p:b]`: find the name's end natively (a tab falls back to the loop).
+      let j = text.indexOf(' ', s + 1);
+      if (j < 0 || j > e) j = e;
+      if (cursor.tab < s) cursor.tab = nextAt(text, '\t', s);
+      if (cursor.tab < j) j = cursor.tab;
       const nameEnd = j;
       while (j < e && isBlank(text.charCodeAt(j))) j++;
       let k = j;
