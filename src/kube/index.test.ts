@@ -328,3 +328,61 @@ ports: [{name: p80, port: 80, protocol: TCP}]
     expect(noV6.dump).not.toContain('REJECT');
   });
 });
+
+describe('Pods as endpoints', () => {
+  const yaml = `${service(`  clusterIP: 10.96.0.60
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: web}`)}
+---
+apiVersion: v1
+kind: Pod
+metadata: {namespace: shop, name: web-1, labels: {app: web}}
+spec:
+  nodeName: node-1
+  containers: [{name: c, ports: [{name: web, containerPort: 8080}]}]
+status:
+  podIP: 10.244.0.21
+  conditions: [{type: Ready, status: "True"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {namespace: shop, name: web-2, labels: {app: web}}
+spec:
+  containers: [{name: c, ports: [{name: web, containerPort: 8081}]}]
+status:
+  podIP: 10.244.3.7
+  conditions: [{type: Ready, status: "False"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {namespace: shop, name: db, labels: {app: db}}
+spec:
+  containers: [{name: c, ports: [{name: web, containerPort: 5432}]}]
+status: {podIP: 10.244.0.30}
+---
+apiVersion: v1
+kind: Pod
+metadata: {namespace: shop, name: web-3, labels: {app: web}}
+spec:
+  containers: [{name: c, ports: [{name: other, containerPort: 9000}]}]
+status: {podIP: 10.244.0.31}
+`;
+  const result = generateFromYaml(yaml);
+
+  test('matching Pods become endpoints, named targetPorts resolve per Pod, unready Pods are not used', () => {
+    expect(result.services[0].endpoints.map((e) => `${e.endpoint} ready=${e.ready} local=${e.isLocal}`)).toEqual([
+      '10.244.0.21:8080 ready=true local=true',
+      '10.244.3.7:8081 ready=false local=false',
+    ]);
+    expect(result.dump).toContain('-j DNAT --to-destination 10.244.0.21:8080');
+    expect(result.dump).not.toContain('10.244.3.7');
+  });
+
+  test('a Pod without the named port is reported where the Service names it', () => {
+    const d = result.diagnostics.find((x) => x.code === 'named-target-port');
+    expect(d?.message).toContain('Pod shop/web-3');
+    expect(d?.span.line).toBe(8);
+    expect(result.diagnostics.map((x) => x.code)).toContain('pod-endpoints');
+  });
+});

@@ -4,7 +4,7 @@
 import type { Diagnostic } from '../model';
 import { cidrContains, formatIp, parseCidr } from '../parse';
 import { readKubeObjects } from './input';
-import { type EndpointSlice, type Service, servicePortName } from './objects';
+import { type EndpointSlice, type Pod, type Service, servicePortName } from './objects';
 import { canonicalAddress, endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
 import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
 
@@ -75,6 +75,7 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     objects.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.serviceName);
   for (const legacy of objects.legacyEndpoints) if (!hasSlice(legacy)) slices.push(legacy);
 
+  slices.push(...podSlices(objects.services, objects.pods, slices, diagnostics));
   const podCIDR = options.podCIDR ?? node?.podCIDRs.find((c) => !c.includes(':')) ?? '10.244.0.0/24';
   slices.push(...exampleSlices(objects.services, slices, options.exampleEndpoints ?? 0, podCIDR, config, diagnostics));
   checkEndpointPorts(objects.services, slices, config, diagnostics);
@@ -91,6 +92,74 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     services: [...servicePorts, ...(v6?.servicePorts ?? [])],
     config,
   };
+}
+
+/**
+ * Pods whose labels match a Service's selector become its endpoints, as the EndpointSlice
+ * controller would make them (for Services that came without slices or Endpoints).
+ */
+function podSlices(
+  services: readonly Service[],
+  pods: readonly Pod[],
+  slices: readonly EndpointSlice[],
+  diagnostics: Diagnostic[],
+): EndpointSlice[] {
+  const out: EndpointSlice[] = [];
+  for (const service of services) {
+    const selector = service.selector;
+    if (!selector || Object.keys(selector).length === 0) continue;
+    if (slices.some((s) => s.namespace === service.namespace && s.serviceName === service.name)) continue;
+    const matching = pods.filter(
+      (pod) => pod.namespace === service.namespace && Object.entries(selector).every(([k, v]) => pod.labels[k] === v),
+    );
+    for (const pod of matching) {
+      const ports = [];
+      for (const port of service.ports) {
+        let number = typeof port.targetPort === 'number' ? port.targetPort : port.port;
+        if (typeof port.targetPort === 'string') {
+          const named = pod.namedPorts.find((p) => p.name === port.targetPort && p.protocol === port.protocol);
+          if (!named) {
+            diagnostics.push({
+              severity: 'warning',
+              code: 'named-target-port',
+              message: `targetPort '${port.targetPort}' of ${servicePortName(service, port.name)} matches no ${port.protocol} container port of Pod ${pod.namespace}/${pod.name}; that Pod is not an endpoint of this port`,
+              span: port.span,
+            });
+            continue;
+          }
+          number = named.port;
+        }
+        ports.push({ name: port.name, protocol: port.protocol, port: number });
+      }
+      for (const ip of pod.podIPs) {
+        out.push({
+          namespace: service.namespace,
+          serviceName: service.name,
+          addressType: ip.includes(':') ? 'IPv6' : 'IPv4',
+          ports,
+          endpoints: [
+            {
+              address: ip,
+              ready: pod.ready && !pod.terminating,
+              serving: pod.ready,
+              terminating: pod.terminating,
+              nodeName: pod.nodeName,
+            },
+          ],
+          span: pod.span,
+        });
+      }
+    }
+    if (matching.length > 0) {
+      diagnostics.push({
+        severity: 'info',
+        code: 'pod-endpoints',
+        message: `Service ${service.namespace}/${service.name}: endpoints from ${matching.length} Pod(s) matching its selector (${matching.map((p) => p.name).join(', ')})`,
+        span: service.span,
+      });
+    }
+  }
+  return out;
 }
 
 /** Services that nothing points at get N ready endpoints on this node, addresses counted up from the pod CIDR. */

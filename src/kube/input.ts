@@ -8,6 +8,7 @@ import type {
   EndpointPort,
   EndpointSlice,
   Node as KubeNode,
+  Pod,
   Protocol,
   Service,
   ServicePort,
@@ -19,6 +20,7 @@ export interface KubeObjects {
   /** Legacy v1 Endpoints, already as slices (one per object). */
   legacyEndpoints: EndpointSlice[];
   nodes: KubeNode[];
+  pods: Pod[];
 }
 
 interface Reader {
@@ -260,8 +262,45 @@ function readNode(doc: Node, name: string): KubeNode {
   return { name, addresses, podCIDRs };
 }
 
+function stringMap(node: Node | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isMap(node))
+    for (const pair of node.items) if (isScalar(pair.key)) out[String(pair.key.value)] = str(pair.value as Node) ?? '';
+  return out;
+}
+
+function readPod(r: Reader, doc: Node, namespace: string, name: string): Pod {
+  const status = field(doc, 'status');
+  const podIPs = items(field(status, 'podIPs'))
+    .map((p) => str(field(p, 'ip')))
+    .filter((s): s is string => s !== null);
+  const podIP = str(field(status, 'podIP'));
+  if (podIPs.length === 0 && podIP !== null) podIPs.push(podIP);
+  const readyCondition = items(field(status, 'conditions')).find((c) => str(field(c, 'type')) === 'Ready');
+  const namedPorts: Pod['namedPorts'] = [];
+  for (const container of items(path(doc, 'spec', 'containers'))) {
+    for (const p of items(field(container, 'ports'))) {
+      const portName = str(field(p, 'name'));
+      const port = portNumber(r, field(p, 'containerPort'), 'containerPort', true);
+      const protocol = protocolOf(r, field(p, 'protocol'));
+      if (portName !== null && port !== null && protocol !== null) namedPorts.push({ name: portName, port, protocol });
+    }
+  }
+  return {
+    namespace,
+    name,
+    labels: stringMap(path(doc, 'metadata', 'labels')),
+    podIPs,
+    nodeName: str(path(doc, 'spec', 'nodeName')),
+    // A pasted manifest has no status: take it as running and ready.
+    ready: readyCondition ? str(field(readyCondition, 'status')) === 'True' : true,
+    terminating: path(doc, 'metadata', 'deletionTimestamp') !== null,
+    namedPorts,
+    span: spanOf(r, doc),
+  };
+}
+
 const IGNORED_KINDS = new Set([
-  'Pod',
   'Deployment',
   'ReplicaSet',
   'StatefulSet',
@@ -307,6 +346,9 @@ function readObject(r: Reader, doc: Node, out: KubeObjects): void {
     case 'Node':
       out.nodes.push(readNode(doc, name));
       return;
+    case 'Pod':
+      out.pods.push(readPod(r, doc, namespace, name));
+      return;
     case null:
       report(
         r,
@@ -333,7 +375,7 @@ function readObject(r: Reader, doc: Node, out: KubeObjects): void {
 export function readKubeObjects(text: string): { objects: KubeObjects; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
   const r: Reader = { lines, diagnostics: [] };
-  const objects: KubeObjects = { services: [], endpointSlices: [], legacyEndpoints: [], nodes: [] };
+  const objects: KubeObjects = { services: [], endpointSlices: [], legacyEndpoints: [], nodes: [], pods: [] };
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: true });
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     for (const error of doc.errors) {

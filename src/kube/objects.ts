@@ -59,6 +59,20 @@ export interface EndpointSlice {
   span: SourceSpan;
 }
 
+/** A Pod, as the EndpointSlice controller would see it: labels, IPs, readiness, named ports. */
+export interface Pod {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  podIPs: string[];
+  nodeName: string | null;
+  ready: boolean;
+  terminating: boolean;
+  /** Container ports by name, for named targetPorts. */
+  namedPorts: { name: string; port: number; protocol: Protocol }[];
+  span: SourceSpan;
+}
+
 export interface Node {
   name: string;
   addresses: string[];
