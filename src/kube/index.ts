@@ -50,6 +50,19 @@ export const DEFAULT_PROXIER_CONFIG: ProxierConfig = {
   jumpRules: true,
 };
 
+const serviceKey = (s: { namespace: string; serviceName: string }) => `${s.namespace}/${s.serviceName}`;
+
+/** The slices of each Service, by `namespace/name`. */
+function slicesByService(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
+  const map = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const list = map.get(serviceKey(slice));
+    if (list) list.push(slice);
+    else map.set(serviceKey(slice), [slice]);
+  }
+  return map;
+}
+
 export function generateFromYaml(text: string, options: KubeProxyOptions = {}): GenerateResult {
   const { objects, diagnostics } = readKubeObjects(text);
   const node = objects.nodes[0];
@@ -71,9 +84,8 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
 
   // kube-proxy reads EndpointSlices only; legacy Endpoints stand in where a Service has no slice.
   const slices: EndpointSlice[] = [...objects.endpointSlices];
-  const hasSlice = (s: { namespace: string; serviceName: string }) =>
-    objects.endpointSlices.some((e) => e.namespace === s.namespace && e.serviceName === s.serviceName);
-  for (const legacy of objects.legacyEndpoints) if (!hasSlice(legacy)) slices.push(legacy);
+  const withSlices = new Set(objects.endpointSlices.map(serviceKey));
+  for (const legacy of objects.legacyEndpoints) if (!withSlices.has(serviceKey(legacy))) slices.push(legacy);
 
   slices.push(...podSlices(objects.services, objects.pods, slices, diagnostics));
   const podCIDR = options.podCIDR ?? node?.podCIDRs.find((c) => !c.includes(':')) ?? '10.244.0.0/24';
@@ -105,10 +117,12 @@ function podSlices(
   diagnostics: Diagnostic[],
 ): EndpointSlice[] {
   const out: EndpointSlice[] = [];
+  if (pods.length === 0) return out;
+  const existing = slicesByService(slices);
   for (const service of services) {
     const selector = service.selector;
     if (!selector || Object.keys(selector).length === 0) continue;
-    if (slices.some((s) => s.namespace === service.namespace && s.serviceName === service.name)) continue;
+    if (existing.has(`${service.namespace}/${service.name}`)) continue;
     const matching = pods.filter(
       (pod) => pod.namespace === service.namespace && Object.entries(selector).every(([k, v]) => pod.labels[k] === v),
     );
@@ -172,13 +186,13 @@ function exampleSlices(
   diagnostics: Diagnostic[],
 ): EndpointSlice[] {
   const out: EndpointSlice[] = [];
+  const existing = slicesByService(slices);
   const cidr = parseCidr(podCIDR);
   let next = cidr && cidr.family === 4 ? cidr.addr + 10 : 0;
   for (const service of services) {
     if (service.type === 'ExternalName' || service.clusterIPs.length === 0 || service.clusterIPs[0] === 'None')
       continue;
-    const hasEndpoints = slices.some((s) => s.namespace === service.namespace && s.serviceName === service.name);
-    if (hasEndpoints) continue;
+    if (existing.has(`${service.namespace}/${service.name}`)) continue;
     if (count <= 0 || !cidr || cidr.family !== 4) {
       diagnostics.push({
         severity: 'info',
@@ -232,9 +246,10 @@ function checkEndpointPorts(
   config: ProxierConfig,
   diagnostics: Diagnostic[],
 ): void {
+  const existing = slicesByService(slices);
   for (const service of services) {
-    const own = slices.filter((s) => s.namespace === service.namespace && s.serviceName === service.name);
-    if (own.length === 0) continue;
+    const own = existing.get(`${service.namespace}/${service.name}`);
+    if (!own) continue;
     for (const port of service.ports) {
       const found = [4, 6] as const;
       if (found.some((family) => endpointsFor(service, port, own, config.nodeName, family).length > 0)) continue;

@@ -167,8 +167,11 @@ export function generateRules(
   const config = forFamily(proxierConfig, family);
   const ruleset = emptyRuleset();
   const add = (table: KubeTable, chain: string, ...args: string[]) => ruleset[table].rules.push({ chain, args });
+  const declared = { mangle: new Set<string>(), filter: new Set<string>(), nat: new Set<string>() };
   const declare = (table: KubeTable, chain: string) => {
-    if (!ruleset[table].chains.includes(chain)) ruleset[table].chains.push(chain);
+    if (declared[table].has(chain)) return;
+    declared[table].add(chain);
+    ruleset[table].chains.push(chain);
   };
   const mark = `0x${(1 << config.masqueradeBit).toString(16)}`;
   const ipv4Localhost = config.localhostNodePorts;
