@@ -1,8 +1,11 @@
+import { EngineStatus } from './EngineStatus';
+import { useEngine } from './engine';
 import { useAppStore } from './store';
 
 export function App() {
   const dumpText = useAppStore((s) => s.dumpText);
   const setDumpText = useAppStore((s) => s.setDumpText);
+  useEngine();
 
   return (
     <div className="flex min-h-screen flex-col bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
@@ -14,6 +17,7 @@ export function App() {
         </p>
       </header>
       <main className="flex flex-1 flex-col gap-2 p-6">
+        <EngineStatus />
         <label htmlFor="dump" className="text-sm font-medium">
           iptables-save dump
         </label>

@@ -1,15 +1,37 @@
 import { create } from 'zustand';
-import { sampleDump } from './sample';
+import type { Packet, TracePath } from '../model';
+import type { RulesetSummary } from '../worker';
+import { sampleDump, samplePacket } from './sample';
+
+/** What the engine worker last said, as the page shows it. */
+export interface EngineView {
+  status: 'starting' | 'working' | 'ready' | 'failed';
+  summary?: RulesetSummary;
+  /** Error diagnostics in the current input. */
+  errors: number;
+  /** The input is broken and the last good ruleset is still shown. */
+  kept: boolean;
+  /** The trace of `packet`: its paths' count and the most likely one. */
+  trace?: { paths: number; likeliest: Pick<TracePath, 'probability' | 'final'> };
+  graph?: { nodes: number; edges: number; groups: number };
+  message?: string;
+}
 
 // One store for the page. Components read it through narrow selectors, e.g. useAppStore((s) => s.dumpText).
-// Parsing and simulation will happen in a worker (src/worker/); the store only holds what the page renders.
+// Parsing and simulation happen in the worker (src/worker/); the store only holds what the page renders.
 export interface AppState {
   /** The iptables-save text in the editor. */
   dumpText: string;
   setDumpText: (dumpText: string) => void;
+  packet: Packet;
+  engine: EngineView;
+  setEngine: (update: Partial<EngineView>) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
   setDumpText: (dumpText) => set({ dumpText }),
+  packet: samplePacket,
+  engine: { status: 'starting', errors: 0, kept: false },
+  setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
 }));

@@ -1,0 +1,53 @@
+import { useEffect, useRef } from 'react';
+import { type EngineClient, StaleRequestError, startEngine } from '../worker';
+import { sampleContext } from './sample';
+import { useAppStore } from './store';
+
+/**
+ * Keeps the engine worker in step with the page: every edit re-parses, then traces the packet and
+ * builds the graph. Newer edits overtake older work (the client rejects it as stale, ignored here).
+ */
+export function useEngine(): void {
+  const client = useRef<EngineClient | null>(null);
+  const dumpText = useAppStore((s) => s.dumpText);
+  const packet = useAppStore((s) => s.packet);
+  const setEngine = useAppStore((s) => s.setEngine);
+
+  useEffect(() => {
+    const engine = startEngine();
+    client.current = engine;
+    return () => {
+      client.current = null;
+      engine.dispose();
+    };
+  }, []);
+
+  useEffect(() => {
+    const engine = client.current;
+    if (!engine) return;
+    let current = true;
+    setEngine({ status: 'working' });
+    (async () => {
+      const parsed = await engine.request({ kind: 'parse', text: dumpText });
+      setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
+      const traced = await engine.request({ kind: 'trace', packet, context: sampleContext });
+      const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
+      setEngine({
+        trace: likeliest && { paths: traced.result.paths.length, likeliest },
+      });
+      const built = await engine.request({ kind: 'graph' });
+      const { nodes, edges, groups } = built.graph;
+      setEngine({
+        status: 'ready',
+        graph: { nodes: nodes.length, edges: edges.length, groups: groups.length },
+        message: undefined,
+      });
+    })().catch((error: unknown) => {
+      if (!current || error instanceof StaleRequestError) return;
+      setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+    });
+    return () => {
+      current = false;
+    };
+  }, [dumpText, packet, setEngine]);
+}
