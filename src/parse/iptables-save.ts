@@ -133,7 +133,11 @@ class RuleStoreBuilder {
 
 /** Known module names by length, to recognise `-m comment` without hashing. */
 const KNOWN_BY_LENGTH: string[][] = [];
-for (const m of KNOWN_MODULES) (KNOWN_BY_LENGTH[m.length] ??= []).push(m);
+for (const m of KNOWN_MODULES) {
+  const list = KNOWN_BY_LENGTH[m.length] ?? [];
+  list.push(m);
+  KNOWN_BY_LENGTH[m.length] = list;
+}
 
 function isKnownModuleAt(text: string, start: number, end: number): boolean {
   const candidates = KNOWN_BY_LENGTH[end - start];
@@ -448,7 +452,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
     const ids = chainIds[tableIdx];
     const isHeaderless = [...headerless.values()].includes(t);
     const builtins = new Set<number>();
-    t.chains.forEach((c, i) => c.builtin && builtins.add(i));
+    for (let i = 0; i < t.chains.length; i++) if (t.chains[i].builtin) builtins.add(i);
     for (const chain of t.chains) {
       for (const id of chain.rules) {
         if (store.table[id] !== tableIdx) continue;
