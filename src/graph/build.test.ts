@@ -221,6 +221,10 @@ describe('trace emphasis', () => {
     expect(node(graph, 's:routing').onPath).toBe(true);
   });
 
+  it('is the same graph every time for the same input', () => {
+    expect(buildGraph(ruleset, path)).toEqual(graph);
+  });
+
   it('maps every event to the node it happens in', () => {
     expect(graph.path).toHaveLength(path.events.length);
     expect(graph.path.slice(0, 5)).toEqual([

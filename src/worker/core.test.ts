@@ -163,7 +163,8 @@ describe('the client', () => {
     const listeners: ((event: { data: EngineResponse }) => void)[] = [];
     const loop = createEngineLoop({
       post: (data) => {
-        for (const listener of listeners) listener({ data });
+        // Responses cross by structured clone, as they would between threads.
+        for (const listener of listeners) listener({ data: structuredClone(data) });
       },
       schedule: (turn) => setTimeout(turn, 0),
     });
