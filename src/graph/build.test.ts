@@ -156,7 +156,8 @@ describe('user chains', () => {
   it('shows jumps to KUBE-MARK-MASQ as badges, not edges', () => {
     expect(graph.edges.filter((e) => e.target === nat('KUBE-MARK-MASQ'))).toEqual([]);
     const svc = chain(graph, nat('KUBE-SVC-BEA4T34QEWGUELNC'));
-    expect(svc.badges).toEqual([{ chain: 'KUBE-MARK-MASQ', ruleIds: [expect.any(Number)] }]);
+    // -A KUBE-SVC-BEA4T34QEWGUELNC ! -s 10.244.0.0/16 -d 10.96.10.30/32 … -j KUBE-MARK-MASQ is its first rule.
+    expect(svc.badges).toEqual([{ chain: 'KUBE-MARK-MASQ', ruleIds: [expect.any(Number)], positions: [1] }]);
     expect(chain(graph, nat('KUBE-MARK-MASQ')).utility).toBe(true);
   });
 

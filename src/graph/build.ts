@@ -415,7 +415,10 @@ export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOp
   for (const node of [...nodes, ...userNodes]) {
     if (node.kind !== 'chain') continue;
     const byChain = badges.get(node.id);
-    if (byChain) node.badges = [...byChain].map(([chain, ruleIds]): Badge => ({ chain, ruleIds }));
+    if (!byChain) continue;
+    node.badges = [...byChain].map(
+      ([chain, ruleIds]): Badge => ({ chain, ruleIds, positions: ruleIds.map((r) => rules.position[r]) }),
+    );
   }
 
   const edgeList = [...edges.values(), ...jumps.values()];

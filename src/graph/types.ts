@@ -26,6 +26,8 @@ export interface Badge {
   chain: string;
   /** Global rule ids of the rules that jump there, in chain order. */
   ruleIds: number[];
+  /** The same rules' 1-based positions in the calling chain (what the page can show without the ruleset). */
+  positions: number[];
 }
 
 interface NodeBase {
