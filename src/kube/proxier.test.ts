@@ -94,6 +94,7 @@ function matching(got: string, expected: string): { chains: string; rules: strin
 describe.each([
   ['TestOverallIPTablesRules', 'overall', { chains: '26/26', rules: '65/65' }],
   ['TestSyncProxyRulesRepeated (initial full sync)', 'repeated', { chains: '14/14', rules: '19/19' }],
+  ['TestBadIPs', 'badips', { chains: '14/14', rules: '23/23' }],
 ])('%s', (_name, fixtureName, counts) => {
   const result = generateFromYaml(fixture(`${fixtureName}.yaml`), FAKE_PROXIER);
   const expected = fixture(`${fixtureName}.expected.rules`);
@@ -244,7 +245,7 @@ function checkIPTablesRuleJumps(restore: string): string[] {
 }
 
 describe('checkIPTablesRuleJumps', () => {
-  test.each(['overall', 'repeated'])('%s is consistent', (name) => {
+  test.each(['overall', 'repeated', 'badips'])('%s is consistent', (name) => {
     expect(checkIPTablesRuleJumps(generateFromYaml(fixture(`${name}.yaml`), FAKE_PROXIER).restore)).toEqual([]);
   });
 
