@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateFromYaml } from '../kube';
 import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
-import { getRule, parseIpsetSave, parseIptablesSave } from '../parse';
+import { getRule, parseIpsetSave, parseIptablesSave, ruleLocation } from '../parse';
 import { nodeContext, simulate, toContractJson } from '../sim';
 
 const USAGE = `usage:
@@ -96,7 +96,11 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
           ? `sent out of ${f.iface}`
           : f.disposition === 'dropped' && f.verdict === 'ACCEPT'
             ? 'netfilter accepted it, then routing dropped it'
-            : f.disposition;
+            : f.disposition === 'error'
+              ? 'the walk stopped'
+              : f.byRuleId !== undefined
+                ? `${f.disposition} by ${ruleLocation(ruleset, f.byRuleId)}`
+                : `${f.disposition} by the chain's policy`;
     lines.push(
       `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
     );
