@@ -386,3 +386,78 @@ status: {podIP: 10.244.0.31}
     expect(result.diagnostics.map((x) => x.code)).toContain('pod-endpoints');
   });
 });
+
+describe('ClientIP session affinity', () => {
+  const yaml = `${service(`  clusterIP: 10.96.0.70
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}
+  ports:
+    - {name: http, port: 80}`)}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: shop, name: web-1, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.0.41]}, {addresses: [10.244.0.42]}]
+ports: [{name: http, port: 80, protocol: TCP}]
+`;
+  const result = generateFromYaml(yaml);
+  const sep = (ip: string) =>
+    result.services[0].chains.find(
+      (c) =>
+        c.startsWith('KUBE-SEP-') && result.restore.includes(`-A ${c} -m comment --comment shop/web:http -s ${ip} `),
+    );
+
+  test('checks each endpoint with -m recent --rcheck --seconds 600 before splitting', () => {
+    expect(result.dump).toMatch(
+      /-m recent --rcheck --seconds 600 --reap --name KUBE-SEP-\w+ --mask 255\.255\.255\.255 --rsource/,
+    );
+    expect(result.dump).toMatch(
+      /-m recent --set --name KUBE-SEP-\w+ --mask 255\.255\.255\.255 --rsource -m tcp -j DNAT/,
+    );
+  });
+
+  test('a client remembered by an endpoint goes back to it, every time', () => {
+    const remembered = sep('10.244.0.42');
+    expect(remembered).toBeDefined();
+    const { ruleset } = parseIptablesSave(result.dump);
+    const ctx = nodeContext({ podCIDR: '10.244.0.0/24', recent: { [remembered as string]: ['10.244.0.5'] } });
+    const trace = simulate(ruleset, ctx, {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.5',
+      sport: 40000,
+      dst: '10.96.0.70',
+      dport: 80,
+    });
+    expect(trace.paths.map((p) => [p.probability, p.final.dst])).toEqual([[1, '10.244.0.42']]);
+  });
+
+  test('a new client is split evenly', () => {
+    const trace = traceTo(result.dump, { dst: '10.96.0.70' });
+    expect(trace.paths.map((p) => [p.probability, p.final.dst]).sort()).toEqual([
+      [0.5, '10.244.0.41'],
+      [0.5, '10.244.0.42'],
+    ]);
+  });
+});
+
+describe('a pasted Node', () => {
+  test('gives the node name, node IPs and the pod CIDR for example endpoints', () => {
+    const yaml = `${clusterIP3}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: worker-7}
+spec: {podCIDR: 10.244.7.0/24}
+status:
+  addresses:
+    - {type: InternalIP, address: 192.168.5.7}
+    - {type: Hostname, address: worker-7}
+`;
+    const result = generateFromYaml(yaml, { exampleEndpoints: 1 });
+    expect(result.config.nodeName).toBe('worker-7');
+    expect(result.config.nodeIPs).toEqual(['192.168.5.7']);
+    expect(result.services[0].endpoints.map((e) => [e.endpoint, e.isLocal])).toEqual([['10.244.7.10:8080', true]]);
+  });
+});
