@@ -165,7 +165,12 @@ function lazyChainIndex(t: Table): void {
 }
 
 function sameText(text: string, start: number, end: number, name: string): boolean {
-  return end - start === name.length && text.startsWith(name, start);
+  // kube-proxy's names differ in their last characters (the hash): test the last one first.
+  return (
+    end - start === name.length &&
+    text.charCodeAt(end - 1) === name.charCodeAt(name.length - 1) &&
+    text.startsWith(name, start)
+  );
 }
 
 function isBlank(c: number): boolean {
