@@ -160,6 +160,16 @@ describe('malformed input gives diagnostics with line and column, and the rest s
     });
   });
 
+  it('warns about an unknown target with options once, and keeps it verbatim', () => {
+    const { ruleset, diagnostics } = parseIptablesSave(
+      '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j FROB --frob 1\n-A PREROUTING -j FROB --frob 2\nCOMMIT\n',
+    );
+    expect(diagnostics.map((d) => [d.code, d.severity, d.span.line, d.span.column])).toEqual([
+      ['unknown-target', 'warning', 3, 25],
+    ]);
+    expect(getRule(ruleset, 0).target).toEqual({ kind: 'unknown', name: 'FROB', text: '--frob 1' });
+  });
+
   it('joins a quoted value that iptables-save printed across two lines', () => {
     const { ruleset, diagnostics } = parseIptablesSave(
       '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "oops -j ACCEPT\n" -j DROP\nCOMMIT\n',

@@ -355,6 +355,7 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
   const chainIds: Int32Array[] = [];
   /** Per name id: 1 known module, 2 unknown module (reported), 0 not looked at. */
   const moduleState: number[] = [];
+  const unknownTargets = new Set<string>();
   const tok = new TokenBuffer();
   const scan: AppendScan = {
     chainStart: 0,
@@ -477,16 +478,31 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
             );
           }
         } else if (!KNOWN_TARGETS.has(names.names[nameId])) {
-          // Unknown name: a chain this input never defines, or a target extension we do not know.
-          sink.add(
-            isHeaderless ? 'warning' : 'error',
-            'undefined-chain',
-            `jump to ${names.names[nameId]}, which is not a chain in table ${t.name} nor a known target; the walk continues past this rule` +
-              (isHeaderless ? ' (the excerpt may not include that chain)' : ''),
-            store.line[id],
-            store.column[id],
-            2,
-          );
+          // Unknown name: a target extension we do not know (it has options), or a chain this input never defines.
+          const name = names.names[nameId];
+          const at = text.lastIndexOf(` ${name}`, store.end[id]);
+          const hasOptions = at >= store.start[id] && at + 1 + name.length < store.end[id];
+          if (hasOptions && !unknownTargets.has(name)) {
+            unknownTargets.add(name);
+            sink.add(
+              'warning',
+              'unknown-target',
+              `target ${name} is not modelled: the rule is kept as written and the simulator takes it as CONTINUE, saying so`,
+              store.line[id],
+              at - (store.start[id] - store.column[id] + 1) + 2,
+              name.length,
+            );
+          } else if (!hasOptions) {
+            sink.add(
+              isHeaderless ? 'warning' : 'error',
+              'undefined-chain',
+              `jump to ${name}, which is not a chain in table ${t.name} nor a known target; the walk continues past this rule` +
+                (isHeaderless ? ' (the excerpt may not include that chain)' : ''),
+              store.line[id],
+              store.column[id],
+              2,
+            );
+          }
         }
       }
     }
