@@ -114,7 +114,7 @@ function renderSections(sections: readonly Section[], quote: (option: string, va
 
 const QUOTED_OPTIONS = new Set(['--comment', '--nfacct-name']);
 
-function saveMatch(module: string, options: Section[]): string {
+function saveMatch(module: string, options: Section[], family: 4 | 6): string {
   let sections = options;
   if (module === 'recent') {
     // libxt_recent prints mode, --seconds, --reap, then --name, --mask and --rsource defaults.
@@ -125,7 +125,12 @@ function saveMatch(module: string, options: Section[]): string {
       ...mode,
       ...options.filter((s) => s.option === '--seconds' || s.option === '--reap'),
       { negate: false, option: '--name', values: [name] },
-      { negate: false, option: '--mask', values: ['255.255.255.255'] },
+      // libxt_recent prints the default mask of the family: all ones.
+      {
+        negate: false,
+        option: '--mask',
+        values: [family === 4 ? '255.255.255.255' : 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+      },
       { negate: false, option: '--rsource', values: [] },
     ];
   } else if (module === 'statistic') {
@@ -165,7 +170,7 @@ export function toSaveLine(rule: KubeRule, family: 4 | 6 = 4): string {
     const value = flag === '-s' || flag === '-d' ? withPrefix(entry.value) : entry.value;
     parts.push(`${entry.negate ? '! ' : ''}${flag} ${value}`);
   }
-  for (const match of parsed.matches) parts.push(saveMatch(match.module, match.options));
+  for (const match of parsed.matches) parts.push(saveMatch(match.module, match.options, family));
   if (parsed.target) parts.push(saveTarget(parsed.target.name, parsed.target.options, family));
   return parts.join(' ');
 }
