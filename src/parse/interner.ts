@@ -5,20 +5,23 @@
 
 export class RangeInterner {
   readonly names: string[] = [];
+  /** Per slot: the name's id, or -1 for an empty slot. */
   private slots = new Int32Array(1 << 12).fill(-1);
-  private hashes: number[] = [];
+  /** Per slot: the name's hash, beside its id so that a probe touches one place. */
+  private slotHashes = new Int32Array(1 << 12);
 
   /** The id of text[start, end), adding it if new. */
   intern(text: string, start: number, end: number): number {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = slots.length - 1;
     let slot = h & mask;
     const len = end - start;
     for (;;) {
-      const id = this.slots[slot];
+      const id = slots[slot];
       if (id < 0) break;
-      if (this.hashes[id] === h) {
+      if (this.slotHashes[slot] === h) {
         const name = this.names[id];
         if (name.length === len && text.startsWith(name, start)) return id;
       }
@@ -26,9 +29,9 @@ export class RangeInterner {
     }
     const id = this.names.length;
     this.names.push(text.slice(start, end));
-    this.hashes.push(h);
-    this.slots[slot] = id;
-    if (this.names.length * 2 > this.slots.length) this.rehash();
+    slots[slot] = id;
+    this.slotHashes[slot] = h;
+    if (this.names.length * 2 > slots.length) this.rehash();
     return id;
   }
 
@@ -38,13 +41,20 @@ export class RangeInterner {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.names.length; id++) {
-      let slot = this.hashes[id] & mask;
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size).fill(-1);
+    const hashes = new Int32Array(size);
+    const mask = size - 1;
+    for (let old = 0; old < this.slots.length; old++) {
+      const id = this.slots[old];
+      if (id < 0) continue;
+      const h = this.slotHashes[old];
+      let slot = h & mask;
       while (slots[slot] >= 0) slot = (slot + 1) & mask;
       slots[slot] = id;
+      hashes[slot] = h;
     }
     this.slots = slots;
+    this.slotHashes = hashes;
   }
 }
