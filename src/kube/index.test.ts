@@ -461,3 +461,41 @@ status:
     expect(result.services[0].endpoints.map((e) => [e.endpoint, e.isLocal])).toEqual([['10.244.7.10:8080', true]]);
   });
 });
+
+describe('local-traffic detector modes', () => {
+  const yaml = `${service(`  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.96.0.80
+  ports:
+    - {name: http, port: 80, nodePort: 30080}`)}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: shop, name: web-1, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.0.9], nodeName: node-1}]
+ports: [{name: http, port: 80, protocol: TCP}]
+`;
+  test.each([
+    [
+      { clusterCIDR: '10.244.0.0/16' },
+      '! -s 10.244.0.0/16 -d 10.96.0.80/32 -p tcp',
+      '-s 10.244.0.0/16 -m comment --comment "pod traffic',
+    ],
+    [
+      { detectLocal: { mode: 'BridgeInterface' as const, interface: 'cbr0' } },
+      '-d 10.96.0.80/32 ! -i cbr0 -p tcp',
+      '-i cbr0 -m comment --comment "pod traffic',
+    ],
+    [
+      { detectLocal: { mode: 'InterfaceNamePrefix' as const, prefix: 'veth' } },
+      '-d 10.96.0.80/32 ! -i veth+ -p tcp',
+      '-i veth+ -m comment --comment "pod traffic',
+    ],
+  ])('%j', (options, masquerade, shortCircuit) => {
+    const { dump } = generateFromYaml(yaml, options);
+    expect(dump).toContain(masquerade);
+    expect(dump).toContain(shortCircuit);
+    expect(parseIptablesSave(dump).diagnostics).toEqual([]);
+  });
+});

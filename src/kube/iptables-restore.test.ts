@@ -42,6 +42,23 @@ describe.skipIf(unavailable !== null)('iptables-restore then iptables-save gives
     expect(withoutComments(r.saved)).toEqual(withoutComments(dump));
   });
 
+  test('an eTP=Local NodePort with the BridgeInterface detector', () => {
+    const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: shop, name: web}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.96.0.80
+  ports: [{name: http, port: 80, nodePort: 30080}]
+`;
+    const detectLocal = { mode: 'BridgeInterface' as const, interface: 'cbr0' };
+    const { dump } = generateFromYaml(yaml, { ...OPTIONS, exampleEndpoints: 2, detectLocal });
+    const r = roundTrip(dump, 4);
+    expect(r.stderr).toBe('');
+    expect(withoutComments(r.saved)).toEqual(withoutComments(dump));
+  });
+
   test('the ip6tables half of a dual-stack Service', () => {
     const yaml = `apiVersion: v1
 kind: Service

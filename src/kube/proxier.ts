@@ -9,7 +9,12 @@ import { servicePortName } from './objects';
 import { bytewise, emptyRuleset, type KubeRuleset, type KubeTable } from './rules';
 
 export interface ProxierConfig {
-  /** The local-traffic detector's CIDR (`--cluster-cidr`); null: no detector. */
+  /**
+   * `--detect-local-mode`: traffic from pods is recognised by the interface it arrives on
+   * (BridgeInterface `-i br0`, InterfaceNamePrefix `-i veth+`) instead of by clusterCIDR.
+   */
+  detectLocal?: { mode: 'BridgeInterface'; interface: string } | { mode: 'InterfaceNamePrefix'; prefix: string };
+  /** The local-traffic detector's CIDR (`--cluster-cidr`, or the node's pod CIDR in NodeCIDR mode); null: no detector. */
   clusterCIDR: string | null;
   /** The node's IPs; the first is `proxier.nodeIP`. */
   nodeIPs: string[];
@@ -175,7 +180,15 @@ export function generateRules(
   };
   const mark = `0x${(1 << config.masqueradeBit).toString(16)}`;
   const ipv4Localhost = config.localhostNodePorts;
-  const detector = config.clusterCIDR;
+  // pkg/proxy/util/localdetector.go: IfLocal / IfNotLocal are these arguments, with or without '!'.
+  const detector: string[] | null =
+    config.detectLocal?.mode === 'BridgeInterface'
+      ? ['-i', config.detectLocal.interface]
+      : config.detectLocal?.mode === 'InterfaceNamePrefix'
+        ? ['-i', `${config.detectLocal.prefix}+`]
+        : config.clusterCIDR
+          ? ['-s', config.clusterCIDR]
+          : null;
   const nodeIP = config.nodeIPs[0] ?? null;
 
   for (const chain of [
@@ -406,7 +419,8 @@ function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean): void {
 interface Writer {
   add: (table: KubeTable, chain: string, ...args: string[]) => void;
   declare: (table: KubeTable, chain: string) => void;
-  detector: string | null;
+  /** The local-traffic detector's match (`-s CIDR`, `-i IF`), or null without one. */
+  detector: string[] | null;
   nodeIP: string | null;
   family: Family;
   /** `-m comment --comment TEXT` for endpoint rules; nothing in large-cluster mode (appendServiceCommentLocked). */
@@ -629,8 +643,7 @@ function writeServicePort(
         ...comment(`${S} cluster IP`),
         ...dport(ips.clusterIP, port.port),
         '!',
-        '-s',
-        w.detector,
+        ...w.detector,
         '-j',
         'KUBE-MARK-MASQ',
       );
@@ -643,15 +656,7 @@ function writeServicePort(
       w.add('nat', extChain, ...comment(`masquerade traffic for ${S} external destinations`), '-j', 'KUBE-MARK-MASQ');
     } else {
       if (w.detector) {
-        w.add(
-          'nat',
-          extChain,
-          ...comment(`pod traffic for ${S} external destinations`),
-          '-s',
-          w.detector,
-          '-j',
-          svcChain,
-        );
+        w.add('nat', extChain, ...comment(`pod traffic for ${S} external destinations`), ...w.detector, '-j', svcChain);
       }
       w.add(
         'nat',
