@@ -145,6 +145,21 @@ describe('input errors are diagnostics with positions', () => {
     ['a port out of range', service('  clusterIP: 10.96.0.1\n  ports:\n    - {port: 70000}'), 'port-out-of-range', 7],
     ['an unknown kind', 'apiVersion: v1\nkind: Gadget\n', 'unknown-kind', 2],
     ['an object without kind', 'apiVersion: v1\n', 'missing-kind', 1],
+    ['a port entry without a port', service('  clusterIP: 10.96.0.1\n  ports:\n    - {name: x}'), 'missing-port', 7],
+    [
+      'an externalIP that is not an address',
+      service('  clusterIP: 10.96.0.1\n  externalIPs: [1.2.3.4, 300.1.1.1]\n  ports: [{port: 80}]'),
+      'bad-address',
+      6,
+    ],
+    [
+      'a source range that is not a CIDR',
+      service(
+        '  clusterIP: 10.96.0.1\n  loadBalancerSourceRanges:\n    - 10.0.0.0/8\n    - 10.0.0.0/40\n  ports: [{port: 80}]',
+      ),
+      'bad-address',
+      8,
+    ],
   ])('%s', (_name, text, code, line) => {
     const d = generateFromYaml(text).diagnostics.find((x) => x.code === code);
     expect(d?.span.line).toBe(line);
@@ -163,6 +178,10 @@ ports: [{name: metrics, port: 9090, protocol: TCP}]
     const d = generateFromYaml(yaml).diagnostics.find((x) => x.code === 'no-matching-endpoint-port');
     expect(d?.message).toContain("targetPort 'http'");
     expect(d?.span.line).toBe(7);
+  });
+
+  test('empty documents are not objects to complain about', () => {
+    expect(generateFromYaml('---\n# nothing\n---\n').diagnostics).toEqual([]);
   });
 
   test('JSON and kind: List are read too', () => {

@@ -13,6 +13,7 @@ import type {
   Service,
   ServicePort,
 } from './objects';
+import { canonicalAddress } from './proxier';
 
 export interface KubeObjects {
   services: Service[];
@@ -79,6 +80,31 @@ function strings(node: Node | null): string[] {
     .filter((s): s is string => s !== null);
 }
 
+const validAddress = (text: string) => canonicalAddress(text, 4) !== null || canonicalAddress(text, 6) !== null;
+const validCidr = (text: string) => {
+  const [ip, prefix, extra] = text.trim().split('/');
+  const max = ip?.includes(':') ? 128 : 32;
+  return extra === undefined && validAddress(ip ?? '') && /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= max;
+};
+
+/** A list of addresses (or CIDRs); one that is not is reported where it stands, and kube-proxy ignores it. */
+function addresses(r: Reader, node: Node | null, what: string, cidr = false): string[] {
+  const out: string[] = [];
+  for (const item of items(node)) {
+    const text = str(item);
+    if (text !== null && (cidr ? validCidr(text) : validAddress(text))) out.push(text);
+    else
+      report(
+        r,
+        'warning',
+        'bad-address',
+        `${what} '${text ?? '?'}' is not an IP ${cidr ? 'CIDR' : 'address'}; kube-proxy ignores it`,
+        item,
+      );
+  }
+  return out;
+}
+
 function protocolOf(r: Reader, node: Node | null): Protocol | null {
   const text = str(node) ?? 'TCP';
   if (text === 'TCP' || text === 'UDP' || text === 'SCTP') return text;
@@ -86,9 +112,15 @@ function protocolOf(r: Reader, node: Node | null): Protocol | null {
   return null;
 }
 
-function portNumber(r: Reader, node: Node | null, what: string, required: boolean): number | null {
+function portNumber(
+  r: Reader,
+  node: Node | null,
+  what: string,
+  required: boolean,
+  parent: Node | null = null,
+): number | null {
   if (node === null) {
-    if (required) report(r, 'error', 'missing-port', `${what} is missing; this port is skipped`, node);
+    if (required) report(r, 'error', 'missing-port', `${what} is missing; this port is skipped`, parent);
     return null;
   }
   const value = num(node);
@@ -122,7 +154,7 @@ function readService(r: Reader, doc: Node, namespace: string, name: string): Ser
   const ports: ServicePort[] = [];
   for (const p of items(field(spec, 'ports'))) {
     const protocol = protocolOf(r, field(p, 'protocol'));
-    const port = portNumber(r, field(p, 'port'), 'port', true);
+    const port = portNumber(r, field(p, 'port'), 'port', true, p);
     const nodePortNode = field(p, 'nodePort');
     const nodePort = nodePortNode === null ? 0 : portNumber(r, nodePortNode, 'nodePort', false);
     const targetNode = field(p, 'targetPort');
@@ -135,7 +167,7 @@ function readService(r: Reader, doc: Node, namespace: string, name: string): Ser
     if (protocol === null || port === null || nodePort === null) continue;
     ports.push({ name: str(field(p, 'name')) ?? '', protocol, port, nodePort, targetPort, span: spanOf(r, p) });
   }
-  const clusterIPs = strings(field(spec, 'clusterIPs'));
+  const clusterIPs = addresses(r, field(spec, 'clusterIPs'), 'clusterIP');
   const clusterIP = str(field(spec, 'clusterIP'));
   if (clusterIPs.length === 0 && clusterIP !== null) clusterIPs.push(clusterIP);
   if (clusterIPs.length === 0 && type !== 'ExternalName') {
@@ -165,9 +197,9 @@ function readService(r: Reader, doc: Node, namespace: string, name: string): Ser
     name,
     type,
     clusterIPs,
-    externalIPs: strings(field(spec, 'externalIPs')),
+    externalIPs: addresses(r, field(spec, 'externalIPs'), 'externalIP'),
     loadBalancerIPs,
-    loadBalancerSourceRanges: strings(field(spec, 'loadBalancerSourceRanges')),
+    loadBalancerSourceRanges: addresses(r, field(spec, 'loadBalancerSourceRanges'), 'loadBalancerSourceRange', true),
     externalTrafficPolicy: str(field(spec, 'externalTrafficPolicy')) === 'Local' ? 'Local' : 'Cluster',
     internalTrafficPolicy: str(field(spec, 'internalTrafficPolicy')) === 'Local' ? 'Local' : 'Cluster',
     healthCheckNodePort: num(field(spec, 'healthCheckNodePort')) ?? 0,
@@ -182,7 +214,7 @@ function readEndpointPorts(r: Reader, node: Node | null): EndpointPort[] {
   const ports: EndpointPort[] = [];
   for (const p of items(node)) {
     const protocol = protocolOf(r, field(p, 'protocol'));
-    const port = portNumber(r, field(p, 'port'), 'endpoint port', true);
+    const port = portNumber(r, field(p, 'port'), 'endpoint port', true, p);
     if (protocol !== null && port !== null) ports.push({ name: str(field(p, 'name')) ?? '', port, protocol });
   }
   return ports;
@@ -203,8 +235,19 @@ function readEndpointSlice(r: Reader, doc: Node, namespace: string): EndpointSli
   const addressType = str(field(doc, 'addressType')) ?? 'IPv4';
   const endpoints: Endpoint[] = [];
   for (const ep of items(field(doc, 'endpoints'))) {
-    const address = strings(field(ep, 'addresses'))[0];
-    if (address === undefined) continue;
+    const addressNode = items(field(ep, 'addresses'))[0] ?? null;
+    const address = str(addressNode);
+    if (address === null) continue;
+    if (!validAddress(address)) {
+      report(
+        r,
+        'warning',
+        'bad-address',
+        `endpoint address '${address}' is not an IP address; kube-proxy ignores it`,
+        addressNode,
+      );
+      continue;
+    }
     const conditions = field(ep, 'conditions');
     // ready and serving count as true unless explicitly false; terminating only if true.
     endpoints.push({
@@ -281,7 +324,7 @@ function readPod(r: Reader, doc: Node, namespace: string, name: string): Pod {
   for (const container of items(path(doc, 'spec', 'containers'))) {
     for (const p of items(field(container, 'ports'))) {
       const portName = str(field(p, 'name'));
-      const port = portNumber(r, field(p, 'containerPort'), 'containerPort', true);
+      const port = portNumber(r, field(p, 'containerPort'), 'containerPort', true, p);
       const protocol = protocolOf(r, field(p, 'protocol'));
       if (portName !== null && port !== null && protocol !== null) namedPorts.push({ name: portName, port, protocol });
     }
@@ -388,7 +431,9 @@ export function readKubeObjects(text: string): { objects: KubeObjects; diagnosti
         span: { line: pos.line, column: pos.col, length: Math.max(1, error.pos[1] - error.pos[0]) },
       });
     }
-    if (doc.errors.length > 0 || doc.contents === null) continue;
+    // An empty document (a trailing `---`, a comment-only file) holds nothing.
+    if (doc.errors.length > 0 || doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null))
+      continue;
     readObject(r, doc.contents as Node, objects);
   }
   return { objects, diagnostics: r.diagnostics };
