@@ -227,6 +227,10 @@ describe('iptables-save form', () => {
       '-A X ! -s 10.0.0.0/8 -d 172.30.0.41/32 -p tcp -m comment --comment "S cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
     ],
     [['-j', 'MARK', '--or-mark', '0x4000'], '-A X -j MARK --set-xmark 0x4000/0x4000'],
+    [
+      ['-m', 'comment', '--comment', 'S loadbalancer IP', '-s', '0.0.0.0/0', '-j', 'KUBE-EXT-X'],
+      '-A X -m comment --comment "S loadbalancer IP" -j KUBE-EXT-X',
+    ],
     [['-j', 'MARK', '--xor-mark', '0x4000'], '-A X -j MARK --set-xmark 0x4000/0x0'],
     [
       [

@@ -35,6 +35,12 @@ export interface GenerateResult {
   config: ProxierConfig;
 }
 
+/**
+ * A kube-proxy on a current node: kubeadm/flannel's pod range as the detector, the simulator's
+ * default node IP, nfacct counters and --random-fully available (as on current kernels and
+ * iptables ≥ 1.6.2). proxier_test.go's NewFakeProxier differs: node test-node, 10.0.0.0/8, no
+ * --random-fully, no canaries. nfacct rules only load where kube-proxy created the counters.
+ */
 export const DEFAULT_PROXIER_CONFIG: ProxierConfig = {
   clusterCIDR: '10.244.0.0/16',
   nodeIPs: ['192.168.0.2'],

@@ -59,6 +59,23 @@ spec:
     expect(withoutComments(r.saved)).toEqual(withoutComments(dump));
   });
 
+  test('source ranges that match everything or carry host bits', () => {
+    const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: a, name: b}
+spec:
+  type: LoadBalancer
+  clusterIP: 10.96.0.5
+  loadBalancerSourceRanges: [0.0.0.0/0, 10.1.2.3/8]
+  ports: [{port: 80, nodePort: 30001}]
+status: {loadBalancer: {ingress: [{ip: 1.1.1.1}]}}
+`;
+    const { dump } = generateFromYaml(yaml, { ...OPTIONS, exampleEndpoints: 1 });
+    const r = roundTrip(dump, 4);
+    expect(r.stderr).toBe('');
+    expect(withoutComments(r.saved)).toEqual(withoutComments(dump));
+  });
+
   test('the ip6tables half of a dual-stack Service', () => {
     const yaml = `apiVersion: v1
 kind: Service

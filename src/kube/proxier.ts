@@ -2,7 +2,7 @@
 // A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go, one family (IPv4),
 // one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
 import type { Family } from '../model';
-import { cidrContains, formatIp, parseCidr, parseIp } from '../parse';
+import { cidrContains, formatCidr, formatIp, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
 import type { EndpointSlice, Protocol, Service, ServicePort } from './objects';
 import { servicePortName } from './objects';
@@ -143,7 +143,9 @@ function canonicalCidr(text: string, family: Family): string | null {
   const addr = canonicalAddress(ip ?? '', family);
   const max = family === 4 ? 32 : 128;
   if (!addr || prefix === undefined || !/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return null;
-  return `${addr}/${Number(prefix)}`;
+  // net.ParseCIDR's IPNet.String(): host bits cleared (10.1.2.3/8 → 10.0.0.0/8).
+  const cidr = parseCidr(`${addr}/${Number(prefix)}`);
+  return cidr ? formatCidr(cidr) : null;
 }
 
 /** The config as one family's proxier sees it: its node IPs, its detector CIDR, localhost node ports only on IPv4. */

@@ -168,6 +168,8 @@ export function toSaveLine(rule: KubeRule, family: 4 | 6 = 4): string {
     const entry = parsed.generic.get(flag);
     if (!entry) continue;
     const value = flag === '-s' || flag === '-d' ? withPrefix(entry.value) : entry.value;
+    // iptables-save leaves out an address that matches everything.
+    if (!entry.negate && (value === '0.0.0.0/0' || value === '::/0')) continue;
     parts.push(`${entry.negate ? '! ' : ''}${flag} ${value}`);
   }
   for (const match of parsed.matches) parts.push(saveMatch(match.module, match.options, family));
