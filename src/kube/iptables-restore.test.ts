@@ -109,3 +109,95 @@ ports: [{name: p80, port: 8080, protocol: TCP}, {name: dns, port: 53, protocol: 
     }
   });
 });
+
+/** Services of every shape kube-proxy distinguishes, drawn from a seeded generator. */
+function variedServices(seed: number, count: number): string {
+  let state = seed;
+  const next = (n: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+  const pick = <T>(xs: readonly T[]) => xs[next(xs.length)];
+  const docs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = pick(['ClusterIP', 'NodePort', 'LoadBalancer'] as const);
+    const protocols = Array.from({ length: 1 + next(3) }, () => pick(['TCP', 'UDP', 'SCTP']));
+    const ports = protocols.map((protocol, j) => {
+      const nodePort = type === 'ClusterIP' ? '' : `, nodePort: ${30000 + i * 3 + j}`;
+      return `{name: p${j}, port: ${80 + j}, protocol: ${protocol}, targetPort: ${8080 + j}${nodePort}}`;
+    });
+    const lines = [
+      'apiVersion: v1',
+      'kind: Service',
+      `metadata: {namespace: ns${i % 4}, name: svc${i}}`,
+      'spec:',
+      `  type: ${type}`,
+      `  clusterIP: 172.30.${i >> 8}.${i & 255}`,
+      `  ports: [${ports.join(', ')}]`,
+    ];
+    if (type !== 'ClusterIP' && next(2))
+      lines.push('  externalTrafficPolicy: Local', `  healthCheckNodePort: ${32000 + i}`);
+    if (next(3) === 0) lines.push('  internalTrafficPolicy: Local');
+    if (next(3) === 0) lines.push(`  externalIPs: [192.168.99.${i & 255}]`);
+    if (next(3) === 0)
+      lines.push(
+        `  sessionAffinity: ClientIP`,
+        `  sessionAffinityConfig: {clientIP: {timeoutSeconds: ${60 + next(1000)}}}`,
+      );
+    if (type === 'LoadBalancer') {
+      if (next(2)) lines.push('  loadBalancerSourceRanges: [203.0.113.0/25, 192.168.0.0/16]');
+      lines.push(`status: {loadBalancer: {ingress: [{ip: 5.6.${i >> 8}.${i & 255}}]}}`);
+    }
+    docs.push(lines.join('\n'));
+    const endpoints = Array.from({ length: next(5) }, (_, k) => {
+      const node = pick(['test-node', 'other-node']);
+      const ready = next(4) !== 0;
+      return `  - {addresses: [10.${i & 255}.${k}.${1 + next(250)}], nodeName: ${node}, conditions: {ready: ${ready}, serving: ${ready || next(2) === 0}, terminating: ${!ready}}}`;
+    });
+    if (endpoints.length > 0) {
+      const slicePorts = protocols.map((protocol, j) => `{name: p${j}, port: ${8080 + j}, protocol: ${protocol}}`);
+      docs.push(
+        [
+          'apiVersion: discovery.k8s.io/v1',
+          'kind: EndpointSlice',
+          `metadata: {namespace: ns${i % 4}, name: svc${i}-1, labels: {kubernetes.io/service-name: svc${i}}}`,
+          'addressType: IPv4',
+          'endpoints:',
+          ...endpoints,
+          `ports: [${slicePorts.join(', ')}]`,
+        ].join('\n'),
+      );
+    }
+  }
+  return docs.join('\n---\n');
+}
+
+test('the varied Services cover every rule shape', () => {
+  const dump = generateFromYaml(variedServices(1, 60), OPTIONS).dump;
+  for (const shape of [
+    '-j KUBE-FW-',
+    '-j KUBE-SVL-',
+    '-p sctp',
+    '-p udp',
+    '--rcheck',
+    'has no local endpoints',
+    'has no endpoints',
+    'health check node port',
+    'external IP',
+    '--probability 0.33333333349',
+    'pod traffic for',
+  ]) {
+    expect(dump).toContain(shape);
+  }
+});
+
+describe.skipIf(unavailable !== null)('varied Services round-trip through iptables', () => {
+  test.each([1, 2, 3])('seed %i: 60 Services', (seed) => {
+    const result = generateFromYaml(variedServices(seed, 60), OPTIONS);
+    expect(result.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(parseIptablesSave(result.dump).diagnostics).toEqual([]);
+    const r = roundTrip(result.dump, 4);
+    expect(r.stderr).toBe('');
+    expect(withoutComments(r.saved)).toEqual(withoutComments(result.dump));
+  });
+});
