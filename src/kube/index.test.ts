@@ -522,3 +522,30 @@ ports: [{name: http, port: 80, protocol: TCP}]
     expect(parseIptablesSave(dump).diagnostics).toEqual([]);
   });
 });
+
+describe('Services kube-proxy leaves alone', () => {
+  test.each([
+    ['headless', '  clusterIP: None\n  selector: {app: web}\n  ports: [{port: 80}]'],
+    ['ExternalName', '  type: ExternalName\n  externalName: example.com\n  ports: [{port: 80}]'],
+  ])('%s Services get no rules', (_name, spec) => {
+    const result = generateFromYaml(service(spec), { exampleEndpoints: 2 });
+    expect(result.services).toEqual([]);
+    expect(result.dump).not.toContain('shop/web');
+  });
+
+  // TestLoadBalancerIngressRouteTypeProxy: an ingress with ipMode Proxy gets no loadbalancer IP rule.
+  test.each([
+    ['Proxy', false],
+    ['VIP', true],
+    [null, true],
+  ])('ipMode %s: loadbalancer IP rule %s', (ipMode, expected) => {
+    const ingress = ipMode ? `{ip: 1.2.3.4, ipMode: ${ipMode}}` : '{ip: 1.2.3.4}';
+    const yaml = service(
+      '  type: LoadBalancer\n  clusterIP: 10.20.30.41\n  ports: [{name: p80, port: 80, nodePort: 3001}]',
+      'web',
+      `status: {loadBalancer: {ingress: [${ingress}]}}`,
+    );
+    const { restore } = generateFromYaml(yaml, { exampleEndpoints: 1 });
+    expect(restore.includes('-d 1.2.3.4 --dport 80')).toBe(expected);
+  });
+});
