@@ -1,3 +1,4 @@
+import { Canvas } from './Canvas';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { useAppStore } from './store';
@@ -16,19 +17,29 @@ export function App() {
           netfilter does.
         </p>
       </header>
-      <main className="flex flex-1 flex-col gap-2 p-6">
+      <main className="flex flex-1 flex-col gap-2 p-4">
         <EngineStatus />
-        <label htmlFor="dump" className="text-sm font-medium">
-          iptables-save dump
-        </label>
-        <textarea
-          id="dump"
-          value={dumpText}
-          onChange={(event) => setDumpText(event.target.value)}
-          spellCheck={false}
-          wrap="off"
-          className="min-h-[28rem] flex-1 resize-none rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800 focus:outline-2 focus:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200"
-        />
+        <div className="grid min-h-[32rem] flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(18rem,1fr)_2fr]">
+          <div className="flex flex-col gap-1">
+            <label htmlFor="dump" className="text-sm font-medium">
+              iptables-save dump
+            </label>
+            <textarea
+              id="dump"
+              value={dumpText}
+              onChange={(event) => setDumpText(event.target.value)}
+              spellCheck={false}
+              wrap="off"
+              className="min-h-[28rem] flex-1 resize-none rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800 focus:outline-2 focus:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200"
+            />
+          </div>
+          <section
+            aria-label="chain graph"
+            className="min-h-[28rem] rounded-md border border-slate-200 dark:border-slate-800"
+          >
+            <Canvas />
+          </section>
+        </div>
       </main>
     </div>
   );

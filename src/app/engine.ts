@@ -12,6 +12,7 @@ export function useEngine(): void {
   const dumpText = useAppStore((s) => s.dumpText);
   const packet = useAppStore((s) => s.packet);
   const setEngine = useAppStore((s) => s.setEngine);
+  const setGraph = useAppStore((s) => s.setGraph);
 
   useEffect(() => {
     const engine = startEngine();
@@ -37,6 +38,7 @@ export function useEngine(): void {
       });
       const built = await engine.request({ kind: 'graph' });
       const { nodes, edges, groups } = built.graph;
+      setGraph(built.graph);
       setEngine({
         status: 'ready',
         graph: { nodes: nodes.length, edges: edges.length, groups: groups.length },
@@ -49,5 +51,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, setEngine]);
+  }, [dumpText, packet, setEngine, setGraph]);
 }

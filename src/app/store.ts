@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { Graph } from '../graph';
 import type { Packet, TracePath } from '../model';
 import type { RulesetSummary } from '../worker';
 import { sampleDump, samplePacket } from './sample';
@@ -26,6 +27,9 @@ export interface AppState {
   packet: Packet;
   engine: EngineView;
   setEngine: (update: Partial<EngineView>) => void;
+  /** The chain graph of the last good dump, with the trace's route emphasised. */
+  graph: Graph | null;
+  setGraph: (graph: Graph) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
@@ -34,4 +38,6 @@ export const useAppStore = create<AppState>()((set) => ({
   packet: samplePacket,
   engine: { status: 'starting', errors: 0, kept: false },
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
+  graph: null,
+  setGraph: (graph) => set({ graph }),
 }));

@@ -1,0 +1,141 @@
+import {
+  Background,
+  Controls,
+  type Edge,
+  Handle,
+  MarkerType,
+  MiniMap,
+  type Node,
+  Position,
+  ReactFlow,
+} from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import type { Graph, GraphNode } from '../graph';
+import { useAppStore } from './store';
+
+// The chain graph the worker built, drawn with React Flow. Positions come from the worker
+// (the spine by hand, user chains laid out with dagre); the page only renders.
+
+/** Colours per chain kind: the design tokens of the canvas. */
+const KIND_CLASS: Record<string, string> = {
+  hook: 'bg-slate-100/60 border-slate-300 dark:bg-slate-900/60 dark:border-slate-700',
+  routing: 'bg-amber-50 border-amber-300 dark:bg-amber-950 dark:border-amber-700',
+  local: 'bg-amber-50 border-amber-300 dark:bg-amber-950 dark:border-amber-700',
+  base: 'bg-white border-slate-400 dark:bg-slate-800 dark:border-slate-500',
+  SERVICES: 'bg-sky-50 border-sky-400 dark:bg-sky-950 dark:border-sky-600',
+  NODEPORTS: 'bg-sky-50 border-sky-400 dark:bg-sky-950 dark:border-sky-600',
+  SVC: 'bg-violet-50 border-violet-400 dark:bg-violet-950 dark:border-violet-600',
+  SVL: 'bg-violet-50 border-violet-400 dark:bg-violet-950 dark:border-violet-600',
+  EXT: 'bg-fuchsia-50 border-fuchsia-400 dark:bg-fuchsia-950 dark:border-fuchsia-600',
+  FW: 'bg-rose-50 border-rose-400 dark:bg-rose-950 dark:border-rose-600',
+  XLB: 'bg-fuchsia-50 border-fuchsia-400 dark:bg-fuchsia-950 dark:border-fuchsia-600',
+  SEP: 'bg-emerald-50 border-emerald-400 dark:bg-emerald-950 dark:border-emerald-600',
+  other: 'bg-white border-slate-300 dark:bg-slate-800 dark:border-slate-600',
+  group: 'bg-slate-50 border-dashed border-slate-400 dark:bg-slate-900 dark:border-slate-500',
+};
+
+function kindOf(n: GraphNode): string {
+  if (n.kind === 'chain') return n.chainKind;
+  return n.kind;
+}
+
+interface ChainData extends Record<string, unknown> {
+  node: GraphNode;
+}
+
+const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
+  const n = data.node;
+  const dim = !n.onPath && n.kind !== 'hook';
+  const detail =
+    n.kind === 'chain'
+      ? `${n.table} · ${n.counts.rules} rule${n.counts.rules === 1 ? '' : 's'}${n.policy ? ` · policy ${n.policy}` : ''}`
+      : n.kind === 'group'
+        ? `${n.counts.chains.toLocaleString('en')} chains · ${n.counts.rules.toLocaleString('en')} rules`
+        : '';
+  return (
+    <div
+      className={`h-full w-full overflow-hidden rounded-md border px-2 py-1 text-[11px] leading-tight ${KIND_CLASS[kindOf(n)] ?? KIND_CLASS.other} ${
+        n.onPath && n.kind !== 'hook' ? 'ring-2 ring-amber-500' : ''
+      } ${dim ? 'opacity-60' : ''}`}
+      title={n.kind === 'chain' && n.service ? `${n.chain}\n${n.service}` : n.label}
+    >
+      <Handle type="target" position={Position.Left} className="opacity-0" isConnectable={false} />
+      <Handle type="source" position={Position.Right} className="opacity-0" isConnectable={false} />
+      <div className="truncate font-mono font-semibold">{n.label}</div>
+      {n.kind === 'chain' && n.service && (
+        <div className="truncate text-slate-600 dark:text-slate-300">{n.service}</div>
+      )}
+      {detail && <div className="truncate text-slate-500 dark:text-slate-400">{detail}</div>}
+      {n.kind === 'chain' && n.badges.length > 0 && (
+        <div className="mt-0.5 flex flex-wrap gap-1">
+          {n.badges.map((b) => (
+            <span
+              key={b.chain}
+              className="rounded bg-amber-100 px-1 text-[10px] text-amber-900 dark:bg-amber-900 dark:text-amber-100"
+            >
+              {b.chain.replace(/^KUBE-/, '')} #{b.positions.join(',')}
+            </span>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+});
+
+const nodeTypes = { chain: ChainView };
+
+export function toFlow(graph: Graph): { nodes: Node<ChainData>[]; edges: Edge[] } {
+  const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
+    id: n.id,
+    type: 'chain',
+    position: n.position,
+    width: n.size.width,
+    height: n.size.height,
+    data: { node: n },
+    draggable: false,
+    connectable: false,
+    zIndex: n.kind === 'hook' ? 0 : 1,
+  }));
+  const edges: Edge[] = graph.edges.map((e) => ({
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    animated: e.onPath,
+    label: e.count > 1 ? `×${e.count}` : e.kind === 'goto' ? 'goto' : undefined,
+    markerEnd: { type: MarkerType.ArrowClosed },
+    style: e.onPath ? { stroke: '#f59e0b', strokeWidth: 2.5 } : { opacity: 0.45 },
+    zIndex: e.onPath ? 2 : 1,
+  }));
+  return { nodes, edges };
+}
+
+export function Canvas() {
+  const graph = useAppStore((s) => s.graph);
+  const flow = useMemo(() => (graph ? toFlow(graph) : null), [graph]);
+  if (!flow) {
+    return (
+      <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">
+        Building the chain graph…
+      </div>
+    );
+  }
+  return (
+    <div className="h-full w-full" data-testid="canvas">
+      <ReactFlow
+        nodes={flow.nodes}
+        edges={flow.edges}
+        nodeTypes={nodeTypes}
+        colorMode="system"
+        fitView
+        minZoom={0.05}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <MiniMap pannable zoomable />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}
