@@ -921,3 +921,87 @@ describe('TestTerminatingEndpointsTrafficPolicyCluster', () => {
     );
   }
 });
+
+describe('TestTerminatingEndpointsTrafficPolicyLocal (the cases without ready local endpoints)', () => {
+  const service = svc(
+    'ns1',
+    'svc1',
+    `  type: LoadBalancer
+  externalTrafficPolicy: Local
+  clusterIP: 172.30.1.1
+  healthCheckNodePort: 30000
+  ports:
+    - {port: 80, protocol: TCP, targetPort: 80}`,
+    'status:\n  loadBalancer:\n    ingress: [{ip: 1.2.3.4}]\n',
+  );
+  const ep = (ip: string, ready: boolean, serving: boolean, terminating: boolean, nodeName: string) =>
+    `  - {addresses: [${ip}], nodeName: ${nodeName}, conditions: {ready: ${ready}, serving: ${serving}, terminating: ${terminating}}}`;
+  const cases: [string, string[], Flow[]][] = [
+    [
+      'only terminating endpoints exist',
+      [
+        ep('10.0.1.2', false, true, true, 'test-node'),
+        ep('10.0.1.3', false, true, true, 'test-node'),
+        ep('10.0.1.4', false, false, true, 'test-node'),
+        ep('10.0.1.5', true, true, false, 'node-1'),
+      ],
+      [
+        {
+          name: 'pod to clusterIP',
+          sourceIP: '10.0.0.2',
+          destIP: '172.30.1.1',
+          destPort: 80,
+          output: '10.0.1.5:80',
+          masq: false,
+        },
+        {
+          name: 'external to LB',
+          sourceIP: testExternalClient,
+          destIP: '1.2.3.4',
+          destPort: 80,
+          output: '10.0.1.2:80, 10.0.1.3:80',
+          masq: false,
+        },
+      ],
+    ],
+    [
+      'terminating endpoints on remote node',
+      [ep('10.0.1.5', false, true, true, 'node-1')],
+      [
+        { name: 'pod to clusterIP', sourceIP: '10.0.0.2', destIP: '172.30.1.1', destPort: 80, output: '10.0.1.5:80' },
+        {
+          name: 'external to LB, no locally-usable endpoints',
+          sourceIP: testExternalClient,
+          destIP: '1.2.3.4',
+          destPort: 80,
+          output: 'DROP',
+        },
+      ],
+    ],
+    [
+      'no usable endpoints on any node',
+      [ep('10.0.1.5', false, false, true, 'test-node'), ep('10.0.1.5', false, false, true, 'node-1')],
+      [
+        {
+          name: 'pod to clusterIP, no usable endpoints',
+          sourceIP: '10.0.0.2',
+          destIP: '172.30.1.1',
+          destPort: 80,
+          output: 'REJECT',
+        },
+        {
+          name: 'external to LB, no usable endpoints',
+          sourceIP: testExternalClient,
+          destIP: '1.2.3.4',
+          destPort: 80,
+          output: 'REJECT',
+        },
+      ],
+    ],
+  ];
+  for (const [name, endpoints, flows] of cases) {
+    describe(name, () =>
+      runPacketFlowTests(service + slice('ns1', 'svc1', endpoints.join('\n'), '  - {port: 80, protocol: TCP}'), flows),
+    );
+  }
+});
