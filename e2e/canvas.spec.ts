@@ -17,3 +17,21 @@ test('the chain graph of the sample is drawn, with the packet’s route emphasis
   await expect(canvas.locator('.react-flow__edge.animated').first()).toBeAttached();
   expect(errors).toEqual([]);
 });
+
+test('the packet panel lists every path, and choosing one shows its steps', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  // The sample Service has two endpoints: a 50/50 split.
+  const choices = panel.getByRole('button', { name: /^50% → / });
+  await expect(choices).toHaveCount(2, { timeout: 15_000 });
+  await expect(panel.getByTestId('final')).toContainText('50%: → 10.244.1.5:8080');
+  await choices.nth(1).click();
+  await expect(panel.getByTestId('final')).toContainText('10.244.2.7:8080');
+  await expect(panel.getByText(/destination 10\.96\.12\.34:80 → 10\.244\.2\.7:8080/)).toBeVisible();
+  // A different packet: from outside to the node's own address, which nothing DNATs.
+  await panel.getByRole('combobox').first().selectOption('external');
+  await panel.getByLabel('destination').fill('192.168.56.10:22');
+  await panel.getByRole('button', { name: 'Trace' }).click();
+  await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:22');
+  await page.screenshot({ path: 'test-results/packet-panel.png', fullPage: true });
+});

@@ -1,6 +1,7 @@
 import { Canvas } from './Canvas';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
+import { PacketPanel } from './PacketPanel';
 import { useAppStore } from './store';
 
 export function App() {
@@ -33,12 +34,15 @@ export function App() {
               className="min-h-[28rem] flex-1 resize-none rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800 focus:outline-2 focus:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200"
             />
           </div>
-          <section
-            aria-label="chain graph"
-            className="min-h-[28rem] rounded-md border border-slate-200 dark:border-slate-800"
-          >
-            <Canvas />
-          </section>
+          <div className="flex flex-col gap-2">
+            <section
+              aria-label="chain graph"
+              className="min-h-[24rem] flex-1 rounded-md border border-slate-200 dark:border-slate-800"
+            >
+              <Canvas />
+            </section>
+            <PacketPanel />
+          </div>
         </div>
       </main>
     </div>

@@ -13,6 +13,8 @@ export function useEngine(): void {
   const packet = useAppStore((s) => s.packet);
   const setEngine = useAppStore((s) => s.setEngine);
   const setGraph = useAppStore((s) => s.setGraph);
+  const setResult = useAppStore((s) => s.setResult);
+  const pathIndex = useAppStore((s) => s.pathIndex);
 
   useEffect(() => {
     const engine = startEngine();
@@ -32,11 +34,15 @@ export function useEngine(): void {
       const parsed = await engine.request({ kind: 'parse', text: dumpText });
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
       const traced = await engine.request({ kind: 'trace', packet, context: sampleContext });
+      setResult(traced.result);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
       setEngine({
         trace: likeliest && { paths: traced.result.paths.length, likeliest },
       });
-      const built = await engine.request({ kind: 'graph' });
+      const built = await engine.request({
+        kind: 'graph',
+        path: Math.min(pathIndex, Math.max(0, traced.result.paths.length - 1)),
+      });
       const { nodes, edges, groups } = built.graph;
       setGraph(built.graph);
       setEngine({
@@ -51,5 +57,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, setEngine, setGraph]);
+  }, [dumpText, packet, pathIndex, setEngine, setGraph, setResult]);
 }

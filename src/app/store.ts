@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { Graph } from '../graph';
-import type { Packet, TracePath } from '../model';
+import type { Packet, TracePath, TraceResult } from '../model';
 import type { RulesetSummary } from '../worker';
 import { sampleDump, samplePacket } from './sample';
 
@@ -30,6 +30,13 @@ export interface AppState {
   /** The chain graph of the last good dump, with the trace's route emphasised. */
   graph: Graph | null;
   setGraph: (graph: Graph) => void;
+  setPacket: (packet: Packet) => void;
+  /** Every path of the packet's walk. */
+  result: TraceResult | null;
+  setResult: (result: TraceResult) => void;
+  /** The path shown (and emphasised on the canvas). */
+  pathIndex: number;
+  setPathIndex: (pathIndex: number) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
@@ -40,4 +47,10 @@ export const useAppStore = create<AppState>()((set) => ({
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
   graph: null,
   setGraph: (graph) => set({ graph }),
+  setPacket: (packet) => set({ packet, pathIndex: 0 }),
+  result: null,
+  setResult: (result) =>
+    set((state) => ({ result, pathIndex: Math.min(state.pathIndex, Math.max(0, result.paths.length - 1)) })),
+  pathIndex: 0,
+  setPathIndex: (pathIndex) => set({ pathIndex }),
 }));
