@@ -549,3 +549,16 @@ describe('Services kube-proxy leaves alone', () => {
     expect(restore.includes('-d 1.2.3.4 --dport 80')).toBe(expected);
   });
 });
+
+describe('health check node ports', () => {
+  test.each([
+    ['LoadBalancer', 'Local', true],
+    ['LoadBalancer', 'Cluster', false],
+    ['NodePort', 'Local', false],
+  ])('%s with eTP=%s: rule %s', (type, policy, expected) => {
+    const yaml = service(
+      `  type: ${type}\n  externalTrafficPolicy: ${policy}\n  healthCheckNodePort: 30555\n  clusterIP: 10.96.0.90\n  ports: [{port: 80, nodePort: 30080}]`,
+    );
+    expect(generateFromYaml(yaml).restore.includes('health check node port')).toBe(expected);
+  });
+});

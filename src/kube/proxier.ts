@@ -612,8 +612,8 @@ function writeServicePort(
     }
   }
 
-  // (e) the health check node port
-  if (service.healthCheckNodePort !== 0 && externalPolicyLocal) {
+  // (e) the health check node port: only LoadBalancers with eTP=Local have one (apiservice.NeedsHealthCheck)
+  if (service.healthCheckNodePort !== 0 && externalPolicyLocal && service.type === 'LoadBalancer') {
     w.add(
       'filter',
       'KUBE-NODEPORTS',
