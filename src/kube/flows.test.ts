@@ -14,6 +14,8 @@ const FAKE_PROXIER: KubeProxyOptions = {
   nodeIPs: TEST_NODE_IPS,
   clusterCIDR: '10.0.0.0/8',
   randomFully: false,
+  // kube-proxy's tests build Services without the API server: nothing is allocated.
+  allocate: false,
 };
 const testExternalClient = '203.0.113.2';
 const testExternalClientBlocked = '203.0.113.130';

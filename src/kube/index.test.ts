@@ -562,3 +562,29 @@ describe('health check node ports', () => {
     expect(generateFromYaml(yaml).restore.includes('health check node port')).toBe(expected);
   });
 });
+
+describe('a manifest as people write it', () => {
+  const yaml = service(`  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+    - {name: https, port: 443, targetPort: 8443, nodePort: 30000}`);
+
+  test('gets the cluster IP, node ports and health check port the API server would allocate', () => {
+    const result = generateFromYaml(yaml, { exampleEndpoints: 1 });
+    expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
+      'allocated-cluster-ip: Service shop/web: no clusterIP; using 10.96.0.10 from 10.96.0.0/12, as the API server would allocate one',
+      'allocated-node-port: Service shop/web: port 80 has no nodePort; using 30001',
+      'allocated-health-check-node-port: Service shop/web: no healthCheckNodePort; using 30002',
+      expect.stringMatching(/^example-endpoints: /),
+    ]);
+    expect(result.dump).toContain('-d 10.96.0.10/32 -p tcp -m comment --comment "shop/web:http cluster IP"');
+    expect(result.dump).toContain('--comment "shop/web:http health check node port" -m tcp --dport 30002 -j ACCEPT');
+  });
+
+  test('allocate: false leaves it as written (no cluster IP: no rules)', () => {
+    const result = generateFromYaml(yaml, { exampleEndpoints: 1, allocate: false });
+    expect(result.services).toEqual([]);
+  });
+});

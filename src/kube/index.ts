@@ -19,6 +19,13 @@ export interface KubeProxyOptions extends Partial<ProxierConfig> {
   exampleEndpoints?: number;
   /** Where example endpoints get their IPs; default the Node's podCIDR or 10.244.0.0/24. */
   podCIDR?: string;
+  /**
+   * Fill in what the API server allocates and a pasted manifest lacks: a cluster IP from
+   * serviceCIDR, node ports and health check node ports from 30000–32767 (default true).
+   */
+  allocate?: boolean;
+  /** `--service-cluster-ip-range` for allocated cluster IPs; default 10.96.0.0/12. */
+  serviceCIDR?: string;
 }
 
 export interface GenerateResult {
@@ -71,6 +78,9 @@ function slicesByService(slices: readonly EndpointSlice[]): Map<string, Endpoint
 
 export function generateFromYaml(text: string, options: KubeProxyOptions = {}): GenerateResult {
   const { objects, diagnostics } = readKubeObjects(text);
+  if (options.allocate !== false) {
+    objects.services = allocate(objects.services, options.serviceCIDR ?? '10.96.0.0/12', diagnostics);
+  }
   const node = objects.nodes[0];
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as KubeProxyOptions;
   const config: ProxierConfig = {
@@ -110,6 +120,56 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     services: [...servicePorts, ...(v6?.servicePorts ?? [])],
     config,
   };
+}
+
+/** What the API server would have filled in, announced as info where the Service stands. */
+function allocate(services: readonly Service[], serviceCIDR: string, diagnostics: Diagnostic[]): Service[] {
+  const cidr = parseCidr(serviceCIDR);
+  const usedIPs = new Set(services.flatMap((s) => s.clusterIPs));
+  const usedPorts = new Set(services.flatMap((s) => [...s.ports.map((p) => p.nodePort), s.healthCheckNodePort]));
+  let nextIP = cidr && cidr.family === 4 ? cidr.addr + 10 : 0;
+  let nextPort = 30000;
+  const freePort = () => {
+    while (usedPorts.has(nextPort)) nextPort++;
+    usedPorts.add(nextPort);
+    return nextPort;
+  };
+  const info = (service: Service, code: string, message: string) =>
+    diagnostics.push({
+      severity: 'info',
+      code,
+      message: `Service ${service.namespace}/${service.name}: ${message}`,
+      span: service.span,
+    });
+  return services.map((service) => {
+    if (service.type === 'ExternalName') return service;
+    let clusterIPs = service.clusterIPs;
+    if (clusterIPs.length === 0 && cidr && cidr.family === 4) {
+      let ip = formatIp({ family: 4, value: nextIP >>> 0 });
+      while (usedIPs.has(ip)) ip = formatIp({ family: 4, value: ++nextIP >>> 0 });
+      nextIP++;
+      usedIPs.add(ip);
+      clusterIPs = [ip];
+      info(
+        service,
+        'allocated-cluster-ip',
+        `no clusterIP; using ${ip} from ${serviceCIDR}, as the API server would allocate one`,
+      );
+    }
+    const external = service.type === 'NodePort' || service.type === 'LoadBalancer';
+    const ports = service.ports.map((port) => {
+      if (!external || port.nodePort !== 0) return port;
+      const nodePort = freePort();
+      info(service, 'allocated-node-port', `port ${port.port} has no nodePort; using ${nodePort}`);
+      return { ...port, nodePort };
+    });
+    let healthCheckNodePort = service.healthCheckNodePort;
+    if (service.type === 'LoadBalancer' && service.externalTrafficPolicy === 'Local' && healthCheckNodePort === 0) {
+      healthCheckNodePort = freePort();
+      info(service, 'allocated-health-check-node-port', `no healthCheckNodePort; using ${healthCheckNodePort}`);
+    }
+    return { ...service, clusterIPs, ports, healthCheckNodePort };
+  });
 }
 
 /**

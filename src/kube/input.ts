@@ -170,15 +170,6 @@ function readService(r: Reader, doc: Node, namespace: string, name: string): Ser
   const clusterIPs = addresses(r, field(spec, 'clusterIPs'), 'clusterIP');
   const clusterIP = str(field(spec, 'clusterIP'));
   if (clusterIPs.length === 0 && clusterIP !== null) clusterIPs.push(clusterIP);
-  if (clusterIPs.length === 0 && type !== 'ExternalName') {
-    report(
-      r,
-      'warning',
-      'no-cluster-ip',
-      `Service ${namespace}/${name} has no clusterIP (the API server would allocate one); it gets no rules. Add spec.clusterIP`,
-      spec ?? doc,
-    );
-  }
   const loadBalancerIPs = items(path(doc, 'status', 'loadBalancer', 'ingress'))
     .filter((ing) => str(field(ing, 'ipMode')) !== 'Proxy')
     .map((ing) => str(field(ing, 'ip')))

@@ -12,6 +12,8 @@ const FAKE_PROXIER: KubeProxyOptions = {
   nodeIPs: ['192.168.0.2', '192.168.1.2', '192.168.99.11'],
   clusterCIDR: '10.0.0.0/8',
   randomFully: false,
+  // kube-proxy's tests build Services without the API server: nothing is allocated.
+  allocate: false,
   canaries: false,
   jumpRules: false,
 };
