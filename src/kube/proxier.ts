@@ -1,6 +1,6 @@
 // Services + EndpointSlices → the rules kube-proxy (iptables mode, current layout) writes.
-// A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go, one family (IPv4),
-// one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
+// A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go: one family per
+// call (IPv4 or IPv6), one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
 import type { Family } from '../model';
 import { cidrContains, formatCidr, formatIp, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
@@ -490,11 +490,10 @@ function writeServicePort(
   const usesExternalTrafficChain = hasEndpoints && externallyAccessible;
   if (usesExternalTrafficChain) declare(extChain);
 
-  // Filter verdicts when endpoints are missing: REJECT with none at all, DROP with none local.
-  const internalVerdict = !hasEndpoints ? 'REJECT' : 'DROP';
-  const internalNoEndpoints = !hasEndpoints ? `${S} has no endpoints` : `${S} has no local endpoints`;
-  const externalVerdict = internalVerdict;
-  const externalNoEndpoints = internalNoEndpoints;
+  // Filter verdicts where endpoints are missing: REJECT with none at all; DROP with none local
+  // (the policy in question is Local). Internal and external traffic share the verdict and comment.
+  const noEndpointsVerdict = !hasEndpoints ? 'REJECT' : 'DROP';
+  const noEndpointsComment = !hasEndpoints ? `${S} has no endpoints` : `${S} has no local endpoints`;
 
   // (a) the cluster IP
   if (hasInternalEndpoints) {
@@ -510,10 +509,10 @@ function writeServicePort(
     w.add(
       'filter',
       'KUBE-SERVICES',
-      ...comment(internalNoEndpoints),
+      ...comment(noEndpointsComment),
       ...dport(ips.clusterIP, port.port),
       '-j',
-      internalVerdict,
+      noEndpointsVerdict,
     );
   }
 
@@ -526,10 +525,10 @@ function writeServicePort(
       w.add(
         'filter',
         'KUBE-EXTERNAL-SERVICES',
-        ...comment(externalNoEndpoints),
+        ...comment(noEndpointsComment),
         ...dport(externalIP, port.port),
         '-j',
-        externalVerdict,
+        noEndpointsVerdict,
       );
     }
   }
@@ -564,10 +563,10 @@ function writeServicePort(
       w.add(
         'filter',
         'KUBE-EXTERNAL-SERVICES',
-        ...comment(externalNoEndpoints),
+        ...comment(noEndpointsComment),
         ...dport(lbIP, port.port),
         '-j',
-        externalVerdict,
+        noEndpointsVerdict,
       );
     }
   }
@@ -600,14 +599,14 @@ function writeServicePort(
       w.add(
         'filter',
         'KUBE-EXTERNAL-SERVICES',
-        ...comment(externalNoEndpoints),
+        ...comment(noEndpointsComment),
         '-m',
         'addrtype',
         '--dst-type',
         'LOCAL',
         ...dport(null, port.nodePort),
         '-j',
-        externalVerdict,
+        noEndpointsVerdict,
       );
     }
   }
