@@ -141,9 +141,11 @@ export function PacketPanel() {
   const pathIndex = useAppStore((s) => s.pathIndex);
   const setPathIndex = useAppStore((s) => s.setPathIndex);
   const path = result?.paths[pathIndex];
+  const packet = useAppStore((s) => s.packet);
   return (
     <div className="flex flex-col gap-2" data-testid="packet-panel">
-      <PacketForm />
+      {/* Re-keyed when the packet is replaced (a permalink), so the fields show the new one. */}
+      <PacketForm key={`${packet.origin}${packet.src}:${packet.sport}>${packet.dst}:${packet.dport}`} />
       {result && result.paths.length > 1 && (
         <fieldset className="flex flex-wrap gap-1 text-xs">
           <legend className="mb-1 font-medium">{result.paths.length} paths, chosen at random by the kernel:</legend>

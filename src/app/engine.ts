@@ -1,6 +1,5 @@
 import { useEffect, useRef } from 'react';
 import { type EngineClient, StaleRequestError, startEngine } from '../worker';
-import { sampleContext } from './sample';
 import { useAppStore } from './store';
 
 /**
@@ -15,6 +14,7 @@ export function useEngine(): void {
   const setGraph = useAppStore((s) => s.setGraph);
   const setResult = useAppStore((s) => s.setResult);
   const pathIndex = useAppStore((s) => s.pathIndex);
+  const context = useAppStore((s) => s.context);
 
   useEffect(() => {
     const engine = startEngine();
@@ -33,7 +33,7 @@ export function useEngine(): void {
     (async () => {
       const parsed = await engine.request({ kind: 'parse', text: dumpText });
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
-      const traced = await engine.request({ kind: 'trace', packet, context: sampleContext });
+      const traced = await engine.request({ kind: 'trace', packet, context });
       setResult(traced.result);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
       setEngine({
@@ -57,5 +57,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, pathIndex, setEngine, setGraph, setResult]);
+  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult]);
 }

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
 import type { Graph } from '../graph';
-import type { Packet, TracePath, TraceResult } from '../model';
+import type { NodeContext, Packet, TracePath, TraceResult } from '../model';
 import type { RulesetSummary } from '../worker';
-import { sampleDump, samplePacket } from './sample';
+import { sampleContext, sampleDump, samplePacket } from './sample';
 
 /** What the engine worker last said, as the page shows it. */
 export interface EngineView {
@@ -37,6 +37,13 @@ export interface AppState {
   /** The path shown (and emphasised on the canvas). */
   pathIndex: number;
   setPathIndex: (pathIndex: number) => void;
+  /** The node the packet walks through (overrides of the engine's defaults). */
+  context: Partial<NodeContext>;
+  /** A message for the whole page (a bad link, a copied link…), or null. */
+  notice: string | null;
+  setNotice: (notice: string | null) => void;
+  /** Replaces the whole trace at once (opening a permalink). */
+  restore: (s: { text: string; context: Partial<NodeContext>; packet: Packet; path: number }) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
@@ -53,4 +60,8 @@ export const useAppStore = create<AppState>()((set) => ({
     set((state) => ({ result, pathIndex: Math.min(state.pathIndex, Math.max(0, result.paths.length - 1)) })),
   pathIndex: 0,
   setPathIndex: (pathIndex) => set({ pathIndex }),
+  context: sampleContext,
+  notice: null,
+  setNotice: (notice) => set({ notice }),
+  restore: ({ text, context, packet, path }) => set({ dumpText: text, context, packet, pathIndex: path }),
 }));

@@ -1,0 +1,44 @@
+import { useEffect } from 'react';
+import { COMFORTABLE_LINK, decodePermalink, encodePermalink } from '../share';
+import { useAppStore } from './store';
+
+/** Opens the trace a permalink holds (on load and when the fragment changes); a bad link says why and keeps the sample. */
+export function usePermalink(): void {
+  const restore = useAppStore((s) => s.restore);
+  const setNotice = useAppStore((s) => s.setNotice);
+  useEffect(() => {
+    const open = () => {
+      const fragment = window.location.hash;
+      if (fragment.length <= 1) return;
+      const r = decodePermalink(fragment);
+      if (r.ok) {
+        restore(r.state);
+        setNotice(null);
+      } else setNotice(`${r.message} The built-in sample is shown instead.`);
+    };
+    open();
+    window.addEventListener('hashchange', open);
+    return () => window.removeEventListener('hashchange', open);
+  }, [restore, setNotice]);
+}
+
+/** Puts the current trace in the address bar (and on the clipboard when the browser allows). */
+export async function shareCurrentTrace(): Promise<void> {
+  const { dumpText, context, packet, pathIndex, setNotice } = useAppStore.getState();
+  const fragment = encodePermalink({ kind: 'iptables-save', text: dumpText, context, packet, path: pathIndex });
+  const url = `${window.location.origin}${window.location.pathname}#${fragment}`;
+  window.history.replaceState(null, '', `#${fragment}`);
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    // No clipboard permission (or not a secure context): the address bar has the link.
+  }
+  const size = `${url.length.toLocaleString('en')} characters`;
+  setNotice(
+    url.length > COMFORTABLE_LINK
+      ? `The link is ${size}: too long for most tickets and chats. It is in the address bar${copied ? ' and on the clipboard' : ''}; nothing was sent anywhere.`
+      : `Link ${copied ? 'copied' : 'in the address bar'} (${size}); it holds the dump, the node, the packet and the path, and nothing was sent anywhere.`,
+  );
+}

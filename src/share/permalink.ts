@@ -1,0 +1,159 @@
+import { deflateSync, Inflate, strFromU8, strToU8 } from 'fflate';
+import type { NodeContext, Origin, Packet, Protocol } from '../model';
+
+// Permalinks: `#v1.` + base64url(deflate-raw(JSON)) in the URL fragment, never sent to a server.
+// Decoding is bounded (fragment length, inflated size) and validated field by field: a bad link
+// gives a message, never an exception or a broken page.
+
+export interface ShareStateV1 {
+  /** What the input text is. */
+  kind: 'iptables-save';
+  text: string;
+  context: Partial<NodeContext>;
+  packet: Packet;
+  /** The path shown (index into the trace's paths). */
+  path: number;
+  /** The step shown, if any. */
+  step?: number;
+}
+
+export const PREFIX = 'v1.';
+/** A longer fragment is refused before inflating (~2 MB is Chromium's whole-URL limit). */
+export const MAX_FRAGMENT = 2_000_000;
+/** At most this many bytes are inflated. */
+export const MAX_INFLATED = 64 << 20;
+/** Links longer than this are awkward to paste into a ticket or chat: offer a slice or a file. */
+export const COMFORTABLE_LINK = 32_000;
+
+export type DecodeResult = { ok: true; state: ShareStateV1 } | { ok: false; message: string };
+
+function toBase64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64url(text: string): Uint8Array {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** The fragment (without `#`) for a state. */
+export function encodePermalink(state: ShareStateV1): string {
+  return PREFIX + toBase64url(deflateSync(strToU8(JSON.stringify(state)), { level: 9 }));
+}
+
+function inflateCapped(data: Uint8Array, cap: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflate = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new RangeError('too large');
+    chunks.push(chunk);
+  });
+  for (let i = 0; i < data.length; i += 16384) inflate.push(data.subarray(i, i + 16384), i + 16384 >= data.length);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+const ORIGINS: readonly Origin[] = ['external', 'pod', 'local'];
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp', 'icmp'];
+const CONTEXT_STRINGS = ['podCIDR', 'uplink', 'podIface', 'podIfaceAddress'] as const;
+const CONTEXT_LISTS = ['nodeIPs', 'localAddresses'] as const;
+
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
+const isShortString = (v: unknown, max = 256): v is string => typeof v === 'string' && v.length <= max;
+
+function validate(value: unknown): DecodeResult {
+  const fail = (message: string): DecodeResult => ({ ok: false, message: `This link is damaged: ${message}.` });
+  if (typeof value !== 'object' || value === null) return fail('it holds no trace');
+  const v = value as Record<string, unknown>;
+  if (v.kind !== 'iptables-save') return fail(`unknown input kind ${JSON.stringify(v.kind)}`);
+  if (typeof v.text !== 'string') return fail('the dump is missing');
+  const p = v.packet as Record<string, unknown> | undefined;
+  if (typeof p !== 'object' || p === null) return fail('the packet is missing');
+  if (!ORIGINS.includes(p.origin as Origin)) return fail('the packet’s origin is not external, pod or local');
+  if (!PROTOCOLS.includes(p.proto as Protocol)) return fail('the packet’s protocol is unknown');
+  if (!isShortString(p.src, 64) || !isShortString(p.dst, 64)) return fail('the packet’s addresses are missing');
+  if (!isPort(p.sport) || !isPort(p.dport)) return fail('a port is out of range');
+  const c = (v.context ?? {}) as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null) return fail('the node context is not an object');
+  const context: Partial<NodeContext> = {};
+  for (const k of CONTEXT_STRINGS) {
+    if (c[k] === undefined) continue;
+    if (!isShortString(c[k])) return fail(`node context ${k} is not a short string`);
+    context[k] = c[k] as string;
+  }
+  for (const k of CONTEXT_LISTS) {
+    if (c[k] === undefined) continue;
+    const list = c[k];
+    if (!Array.isArray(list) || list.length > 256 || !list.every((x) => isShortString(x, 64)))
+      return fail(`node context ${k} is not a list of addresses`);
+    context[k] = list as string[];
+  }
+  if (c.routeLocalnet !== undefined) {
+    if (typeof c.routeLocalnet !== 'boolean') return fail('routeLocalnet is not true or false');
+    context.routeLocalnet = c.routeLocalnet;
+  }
+  const path = v.path ?? 0;
+  if (!Number.isInteger(path) || (path as number) < 0 || (path as number) > 100_000)
+    return fail('the path number is invalid');
+  const step = v.step;
+  if (step !== undefined && (!Number.isInteger(step) || (step as number) < 0))
+    return fail('the step number is invalid');
+  const packet: Packet = {
+    origin: p.origin as Origin,
+    proto: p.proto as Protocol,
+    src: p.src,
+    sport: p.sport,
+    dst: p.dst,
+    dport: p.dport,
+  };
+  return {
+    ok: true,
+    state: {
+      kind: 'iptables-save',
+      text: v.text,
+      context,
+      packet,
+      path: path as number,
+      ...(step !== undefined ? { step: step as number } : {}),
+    },
+  };
+}
+
+/** Reads a fragment (with or without `#`). */
+export function decodePermalink(fragment: string): DecodeResult {
+  const f = fragment.startsWith('#') ? fragment.slice(1) : fragment;
+  if (f.length > MAX_FRAGMENT)
+    return {
+      ok: false,
+      message: `This link is too long (${f.length.toLocaleString('en')} characters) to be a chainwalk trace.`,
+    };
+  if (!f.startsWith('v')) return { ok: false, message: 'This link does not hold a chainwalk trace.' };
+  if (!f.startsWith(PREFIX))
+    return {
+      ok: false,
+      message: `This link was made by a newer chainwalk (${f.split('.')[0]}); this one reads ${PREFIX.slice(0, -1)}.`,
+    };
+  const body = f.slice(PREFIX.length);
+  if (!/^[A-Za-z0-9_-]*$/.test(body))
+    return { ok: false, message: 'This link is damaged: it has characters a chainwalk link never has.' };
+  let json: unknown;
+  try {
+    const bytes = inflateCapped(fromBase64url(body), MAX_INFLATED);
+    json = JSON.parse(strFromU8(bytes));
+  } catch (e) {
+    if (e instanceof RangeError) return { ok: false, message: 'This link unpacks to more than 64 MB; it is refused.' };
+    return { ok: false, message: 'This link is damaged: it does not unpack (was it cut short?).' };
+  }
+  return validate(json);
+}
