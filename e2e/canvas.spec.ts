@@ -35,3 +35,25 @@ test('the packet panel lists every path, and choosing one shows its steps', asyn
   await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:22');
   await page.screenshot({ path: 'test-results/packet-panel.png', fullPage: true });
 });
+
+test('stepping moves the packet hop by hop on the canvas, by buttons and keys', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  const counter = panel.getByTestId('step-counter');
+  await expect(counter).toContainText('step 1 of', { timeout: 15_000 });
+  const here = page.getByTestId('canvas').locator('[data-current="true"]');
+  // Step 1 is nat PREROUTING: the base chain inside the PREROUTING hook.
+  await expect(here).toHaveCount(1);
+  await expect(here).toContainText('nat');
+  await panel.getByRole('button', { name: 'step forward' }).click();
+  await expect(counter).toContainText('step 2 of');
+  await expect(here).toContainText('KUBE-SERVICES');
+  await page.locator('body').press('ArrowRight');
+  await expect(counter).toContainText('step 3 of');
+  await expect(here).toContainText('KUBE-SVC-');
+  await page.locator('body').press('ArrowLeft');
+  await expect(counter).toContainText('step 2 of');
+  await panel.getByRole('button', { name: 'last step' }).click();
+  await expect(panel.locator('li[aria-current="step"]')).toContainText(/POSTROUTING/);
+  await page.screenshot({ path: 'test-results/stepping.png' });
+});

@@ -41,10 +41,13 @@ function kindOf(n: GraphNode): string {
 
 interface ChainData extends Record<string, unknown> {
   node: GraphNode;
+  /** The packet is here at the current step. */
+  current: boolean;
 }
 
 const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
   const n = data.node;
+  const here = data.current;
   const dim = !n.onPath && n.kind !== 'hook';
   const detail =
     n.kind === 'chain'
@@ -55,8 +58,9 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
   return (
     <div
       className={`h-full w-full overflow-hidden rounded-md border px-2 py-1 text-[11px] leading-tight ${KIND_CLASS[kindOf(n)] ?? KIND_CLASS.other} ${
-        n.onPath && n.kind !== 'hook' ? 'ring-2 ring-amber-500' : ''
+        here ? 'ring-4 ring-sky-500' : n.onPath && n.kind !== 'hook' ? 'ring-2 ring-amber-500' : ''
       } ${dim ? 'opacity-60' : ''}`}
+      data-current={here ? 'true' : undefined}
       title={n.kind === 'chain' && n.service ? `${n.chain}\n${n.service}` : n.label}
     >
       <Handle type="target" position={Position.Left} className="opacity-0" isConnectable={false} />
@@ -84,14 +88,14 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
 
 const nodeTypes = { chain: ChainView };
 
-export function toFlow(graph: Graph): { nodes: Node<ChainData>[]; edges: Edge[] } {
+export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: Edge[] } {
   const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
     id: n.id,
     type: 'chain',
     position: n.position,
     width: n.size.width,
     height: n.size.height,
-    data: { node: n },
+    data: { node: n, current: n.id === current },
     draggable: false,
     connectable: false,
     zIndex: n.kind === 'hook' ? 0 : 1,
@@ -111,7 +115,9 @@ export function toFlow(graph: Graph): { nodes: Node<ChainData>[]; edges: Edge[] 
 
 export function Canvas() {
   const graph = useAppStore((s) => s.graph);
-  const flow = useMemo(() => (graph ? toFlow(graph) : null), [graph]);
+  const step = useAppStore((s) => s.step);
+  const current = graph?.path[step] || null;
+  const flow = useMemo(() => (graph ? toFlow(graph, current) : null), [graph, current]);
   if (!flow) {
     return (
       <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">

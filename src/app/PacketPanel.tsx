@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Origin, Packet, Protocol, TraceEvent, TracePath } from '../model';
 import { useAppStore } from './store';
 
@@ -142,6 +142,41 @@ export function PacketPanel() {
   const setPathIndex = useAppStore((s) => s.setPathIndex);
   const path = result?.paths[pathIndex];
   const packet = useAppStore((s) => s.packet);
+  const step = useAppStore((s) => s.step);
+  const setStep = useAppStore((s) => s.setStep);
+  const playing = useAppStore((s) => s.playing);
+  const setPlaying = useAppStore((s) => s.setPlaying);
+  const last = path ? path.events.length - 1 : 0;
+  const at = Math.min(step, last);
+
+  // Play: one hop at a time; stop at the end.
+  useEffect(() => {
+    if (!playing) return;
+    if (at >= last) {
+      setPlaying(false);
+      return;
+    }
+    const timer = setTimeout(() => setStep(at + 1), 700);
+    return () => clearTimeout(timer);
+  }, [playing, at, last, setStep, setPlaying]);
+
+  // Space plays or pauses, arrows step — unless the user is typing.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+      // A focused button takes space itself.
+      if (event.key === ' ' && target?.tagName === 'BUTTON') return;
+      if (event.key === 'ArrowRight') setStep(Math.min(at + 1, last));
+      else if (event.key === 'ArrowLeft') setStep(Math.max(at - 1, 0));
+      else if (event.key === ' ') setPlaying(!playing);
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [at, last, playing, setStep, setPlaying]);
+
   return (
     <div className="flex flex-col gap-2" data-testid="packet-panel">
       {/* Re-keyed when the packet is replaced (a permalink), so the fields show the new one. */}
@@ -167,16 +202,53 @@ export function PacketPanel() {
           <p className="font-medium" data-testid="final">
             {percent(path.probability)}: {finalLine(path)}
           </p>
+          <div className="mt-1 flex items-center gap-1" role="toolbar" aria-label="steps">
+            {(
+              [
+                ['first step', '«', () => setStep(0), at === 0],
+                ['step back', '‹', () => setStep(Math.max(at - 1, 0)), at === 0],
+                [
+                  playing ? 'pause' : 'play',
+                  playing ? 'Pause' : 'Play',
+                  () => setPlaying(!playing),
+                  at >= last && !playing,
+                ],
+                ['step forward', '›', () => setStep(Math.min(at + 1, last)), at >= last],
+                ['last step', '»', () => setStep(last), at >= last],
+              ] as const
+            ).map(([label, glyph, onClick, disabled]) => (
+              <button
+                key={label}
+                type="button"
+                aria-label={label}
+                title={label}
+                disabled={disabled}
+                onClick={onClick}
+                className="rounded border border-slate-300 px-2 py-0.5 disabled:opacity-40 dark:border-slate-700"
+              >
+                {glyph}
+              </button>
+            ))}
+            <span className="ml-2 text-slate-500" data-testid="step-counter">
+              step {at + 1} of {last + 1} · space plays, arrows step
+            </span>
+          </div>
           <ol className="mt-1 max-h-64 list-decimal overflow-auto pl-5">
             {path.events.map((e, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their order
-              <li key={i} className={e.implicit ? 'text-slate-400' : ''}>
-                <span className="text-slate-500">
-                  {e.leg > 0 ? 'lo → ' : ''}
-                  {e.hook}
-                </span>{' '}
-                {describeStep(e)}
-                {changed(e) && <span className="ml-1 rounded bg-amber-100 px-1 dark:bg-amber-900">{changed(e)}</span>}
+              <li
+                // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their order
+                key={i}
+                aria-current={i === at ? 'step' : undefined}
+                className={`rounded px-1 ${i === at ? 'bg-sky-100 dark:bg-sky-900' : ''} ${e.implicit ? 'text-slate-400' : ''}`}
+              >
+                <button type="button" className="w-full cursor-pointer text-left" onClick={() => setStep(i)}>
+                  <span className="text-slate-500">
+                    {e.leg > 0 ? 'lo → ' : ''}
+                    {e.hook}
+                  </span>{' '}
+                  {describeStep(e)}
+                  {changed(e) && <span className="ml-1 rounded bg-amber-100 px-1 dark:bg-amber-900">{changed(e)}</span>}
+                </button>
               </li>
             ))}
           </ol>

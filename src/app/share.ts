@@ -24,8 +24,8 @@ export function usePermalink(): void {
 
 /** Puts the current trace in the address bar (and on the clipboard when the browser allows). */
 export async function shareCurrentTrace(): Promise<void> {
-  const { dumpText, context, packet, pathIndex, setNotice } = useAppStore.getState();
-  const fragment = encodePermalink({ kind: 'iptables-save', text: dumpText, context, packet, path: pathIndex });
+  const { dumpText, context, packet, pathIndex, step, setNotice } = useAppStore.getState();
+  const fragment = encodePermalink({ kind: 'iptables-save', text: dumpText, context, packet, path: pathIndex, step });
   const url = `${window.location.origin}${window.location.pathname}#${fragment}`;
   window.history.replaceState(null, '', `#${fragment}`);
   let copied = false;
@@ -39,6 +39,6 @@ export async function shareCurrentTrace(): Promise<void> {
   setNotice(
     url.length > COMFORTABLE_LINK
       ? `The link is ${size}: too long for most tickets and chats. It is in the address bar${copied ? ' and on the clipboard' : ''}; nothing was sent anywhere.`
-      : `Link ${copied ? 'copied' : 'in the address bar'} (${size}); it holds the dump, the node, the packet and the path, and nothing was sent anywhere.`,
+      : `Link ${copied ? 'copied' : 'in the address bar'} (${size}); it holds the dump, the node, the packet, the path and the step, and nothing was sent anywhere.`,
   );
 }

@@ -37,13 +37,18 @@ export interface AppState {
   /** The path shown (and emphasised on the canvas). */
   pathIndex: number;
   setPathIndex: (pathIndex: number) => void;
+  /** The step of the chosen path being shown (index into its events). */
+  step: number;
+  setStep: (step: number) => void;
+  playing: boolean;
+  setPlaying: (playing: boolean) => void;
   /** The node the packet walks through (overrides of the engine's defaults). */
   context: Partial<NodeContext>;
   /** A message for the whole page (a bad link, a copied link…), or null. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
   /** Replaces the whole trace at once (opening a permalink). */
-  restore: (s: { text: string; context: Partial<NodeContext>; packet: Packet; path: number }) => void;
+  restore: (s: { text: string; context: Partial<NodeContext>; packet: Packet; path: number; step?: number }) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
@@ -54,14 +59,19 @@ export const useAppStore = create<AppState>()((set) => ({
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
   graph: null,
   setGraph: (graph) => set({ graph }),
-  setPacket: (packet) => set({ packet, pathIndex: 0 }),
+  setPacket: (packet) => set({ packet, pathIndex: 0, step: 0 }),
   result: null,
   setResult: (result) =>
     set((state) => ({ result, pathIndex: Math.min(state.pathIndex, Math.max(0, result.paths.length - 1)) })),
   pathIndex: 0,
-  setPathIndex: (pathIndex) => set({ pathIndex }),
+  setPathIndex: (pathIndex) => set({ pathIndex, step: 0 }),
+  step: 0,
+  setStep: (step) => set({ step }),
+  playing: false,
+  setPlaying: (playing) => set({ playing }),
   context: sampleContext,
   notice: null,
   setNotice: (notice) => set({ notice }),
-  restore: ({ text, context, packet, path }) => set({ dumpText: text, context, packet, pathIndex: path }),
+  restore: ({ text, context, packet, path, step }) =>
+    set({ dumpText: text, context, packet, pathIndex: path, step: step ?? 0, playing: false }),
 }));
