@@ -142,6 +142,7 @@ export function PacketPanel() {
   const setPathIndex = useAppStore((s) => s.setPathIndex);
   const path = result?.paths[pathIndex];
   const packet = useAppStore((s) => s.packet);
+  const ruleTexts = useAppStore((s) => s.ruleTexts);
   const step = useAppStore((s) => s.step);
   const setStep = useAppStore((s) => s.setStep);
   const playing = useAppStore((s) => s.playing);
@@ -248,6 +249,14 @@ export function PacketPanel() {
                   </span>{' '}
                   {describeStep(e)}
                   {changed(e) && <span className="ml-1 rounded bg-amber-100 px-1 dark:bg-amber-900">{changed(e)}</span>}
+                  {i === at && e.ruleId !== null && ruleTexts[e.ruleId] && (
+                    <code
+                      className="mt-0.5 block truncate font-mono text-[11px] text-slate-600 dark:text-slate-300"
+                      data-testid="step-rule"
+                    >
+                      line {ruleTexts[e.ruleId].line}: {ruleTexts[e.ruleId].text}
+                    </code>
+                  )}
                 </button>
               </li>
             ))}

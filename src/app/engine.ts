@@ -34,7 +34,7 @@ export function useEngine(): void {
       const parsed = await engine.request({ kind: 'parse', text: dumpText });
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
       const traced = await engine.request({ kind: 'trace', packet, context });
-      setResult(traced.result);
+      setResult(traced.result, traced.rules);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
       setEngine({
         trace: likeliest && { paths: traced.result.paths.length, likeliest },

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Graph } from '../graph';
 import type { NodeContext, Packet, TracePath, TraceResult } from '../model';
-import type { RulesetSummary } from '../worker';
+import type { RulesetSummary, RuleText } from '../worker';
 import { sampleContext, sampleDump, samplePacket } from './sample';
 
 /** What the engine worker last said, as the page shows it. */
@@ -33,7 +33,9 @@ export interface AppState {
   setPacket: (packet: Packet) => void;
   /** Every path of the packet's walk. */
   result: TraceResult | null;
-  setResult: (result: TraceResult) => void;
+  /** The text and line of each rule the trace names. */
+  ruleTexts: Record<number, RuleText>;
+  setResult: (result: TraceResult, ruleTexts: Record<number, RuleText>) => void;
   /** The path shown (and emphasised on the canvas). */
   pathIndex: number;
   setPathIndex: (pathIndex: number) => void;
@@ -61,8 +63,13 @@ export const useAppStore = create<AppState>()((set) => ({
   setGraph: (graph) => set({ graph }),
   setPacket: (packet) => set({ packet, pathIndex: 0, step: 0 }),
   result: null,
-  setResult: (result) =>
-    set((state) => ({ result, pathIndex: Math.min(state.pathIndex, Math.max(0, result.paths.length - 1)) })),
+  ruleTexts: {},
+  setResult: (result, ruleTexts) =>
+    set((state) => ({
+      ruleTexts,
+      result,
+      pathIndex: Math.min(state.pathIndex, Math.max(0, result.paths.length - 1)),
+    })),
   pathIndex: 0,
   setPathIndex: (pathIndex) => set({ pathIndex, step: 0 }),
   step: 0,

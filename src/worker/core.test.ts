@@ -72,6 +72,14 @@ describe('handle', () => {
     if (traced.kind !== 'trace') throw new Error(traced.kind);
     expect(traced.result.paths).toHaveLength(2);
     expect(traced.result.paths.map((p) => p.final.dst).sort()).toEqual(['10.244.1.8', '10.244.2.4']);
+    // Every rule an event names comes with its line and text, for the step view.
+    const ids = traced.result.paths.flatMap((p) => p.events.flatMap((e) => (e.ruleId === null ? [] : [e.ruleId])));
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) {
+      const rule = traced.rules[id];
+      expect(rule.text).toMatch(/^-A /);
+      expect(dump.split('\n')[rule.line - 1]).toContain(rule.text);
+    }
   });
 
   it('builds the graph with the chosen path emphasised', () => {

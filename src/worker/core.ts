@@ -2,7 +2,7 @@
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
 import { buildGraph } from '../graph';
 import type { Ruleset, TraceResult } from '../model';
-import { parseIptablesSave } from '../parse';
+import { getRule, parseIptablesSave } from '../parse';
 import { nodeContext, simulate } from '../sim';
 import {
   type EngineRequest,
@@ -12,6 +12,7 @@ import {
   type ParseRequest,
   PIPELINE,
   type RulesetSummary,
+  type RuleText,
   type TraceRequest,
 } from './protocol';
 
@@ -85,10 +86,19 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
 
 function trace(state: EngineState, request: TraceRequest, elapsed: () => number): Handled {
   if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
-  const result = simulate(state.ruleset, nodeContext(request.context), request.packet);
+  const ruleset = state.ruleset;
+  const result = simulate(ruleset, nodeContext(request.context), request.packet);
+  const rules: Record<number, RuleText> = {};
+  for (const path of result.paths) {
+    for (const event of path.events) {
+      const id = event.ruleId;
+      if (id === null || rules[id]) continue;
+      rules[id] = { line: ruleset.rules.line[id], text: getRule(ruleset, id).text };
+    }
+  }
   return {
     state: { ...state, trace: result },
-    response: { id: request.id, kind: 'trace', result, revision: state.revision, ms: elapsed() },
+    response: { id: request.id, kind: 'trace', result, rules, revision: state.revision, ms: elapsed() },
   };
 }
 

@@ -67,10 +67,18 @@ export interface ParseResponse {
   ms: number;
 }
 
+/** A rule as the page shows it beside a step: where it is and what it says. */
+export interface RuleText {
+  line: number;
+  text: string;
+}
+
 export interface TraceResponse {
   id: number;
   kind: 'trace';
   result: TraceResult;
+  /** The text of every rule the paths' events name, by global rule id. */
+  rules: Record<number, RuleText>;
   revision: number;
   ms: number;
 }
