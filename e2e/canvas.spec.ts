@@ -29,7 +29,7 @@ test('the packet panel lists every path, and choosing one shows its steps', asyn
   await expect(panel.getByTestId('final')).toContainText('10.244.2.7:8080');
   await expect(panel.getByText(/destination 10\.96\.12\.34:80 → 10\.244\.2\.7:8080/)).toBeVisible();
   // A different packet: from outside to the node's own address, which nothing DNATs.
-  await panel.getByRole('combobox').first().selectOption('external');
+  await panel.getByLabel(/^from/).selectOption('external');
   await panel.getByLabel('destination').fill('192.168.56.10:22');
   await panel.getByRole('button', { name: 'Trace' }).click();
   await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:22');
@@ -57,4 +57,22 @@ test('stepping moves the packet hop by hop on the canvas, by buttons and keys', 
   await panel.getByRole('button', { name: 'last step' }).click();
   await expect(panel.locator('li[aria-current="step"]')).toContainText(/POSTROUTING/);
   await page.screenshot({ path: 'test-results/stepping.png' });
+});
+
+test('presets come from the dump’s own Services', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  const presets = panel.getByLabel(/preset from this dump/);
+  await expect(
+    presets.locator('option', { hasText: 'default/kubernetes:https cluster IP 10.96.0.1:443/tcp from a pod' }),
+  ).toHaveCount(1, { timeout: 15_000 });
+  await presets.selectOption({ label: 'default/kubernetes:https cluster IP 10.96.0.1:443/tcp from a pod' });
+  await expect(panel.getByLabel('destination')).toHaveValue('10.96.0.1:443');
+  await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:6443');
+  const nodePort = presets.locator('option', { hasText: /NodePort 192\.168\.56\.10:\d+\/tcp from outside/ });
+  await expect(nodePort).toHaveCount(1);
+  await presets.selectOption({ label: (await nodePort.textContent()) ?? '' });
+  await expect(panel.getByLabel(/^from/)).toHaveValue('external');
+  await expect(panel.getByTestId('final')).toContainText('10.244.');
+  await page.screenshot({ path: 'test-results/presets.png' });
 });

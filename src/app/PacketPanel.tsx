@@ -74,6 +74,7 @@ function PacketForm() {
   const s = parseHostPort(src);
   const d = parseHostPort(dst);
   const apply = (change: Partial<Packet>) => setPacket({ ...packet, ...change });
+  const presets = useAppStore((st) => st.presets);
   return (
     <form
       className="flex flex-wrap items-end gap-2 text-xs"
@@ -83,6 +84,26 @@ function PacketForm() {
         if (s && d) apply({ src: s.ip, sport: s.port, dst: d.ip, dport: d.port });
       }}
     >
+      {presets.length > 0 && (
+        <label className="flex basis-full flex-col gap-0.5">
+          preset from this dump&rsquo;s Services
+          <select
+            className="rounded border border-slate-300 bg-white px-1 py-0.5 dark:border-slate-700 dark:bg-slate-900"
+            value=""
+            onChange={(event) => {
+              const preset = presets[Number(event.target.value)];
+              if (preset) setPacket(preset.packet);
+            }}
+          >
+            <option value="">{presets.length} packets to try…</option>
+            {presets.map((p, i) => (
+              <option key={p.label} value={i}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label className="flex flex-col gap-0.5">
         from
         <select

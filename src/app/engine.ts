@@ -13,6 +13,7 @@ export function useEngine(): void {
   const setEngine = useAppStore((s) => s.setEngine);
   const setGraph = useAppStore((s) => s.setGraph);
   const setResult = useAppStore((s) => s.setResult);
+  const setPresets = useAppStore((s) => s.setPresets);
   const pathIndex = useAppStore((s) => s.pathIndex);
   const context = useAppStore((s) => s.context);
 
@@ -31,7 +32,12 @@ export function useEngine(): void {
     let current = true;
     setEngine({ status: 'working' });
     (async () => {
-      const parsed = await engine.request({ kind: 'parse', text: dumpText });
+      const parsed = await engine.request({
+        kind: 'parse',
+        text: dumpText,
+        nodeIP: context.nodeIPs?.[0]?.split('/')[0],
+      });
+      setPresets(parsed.presets);
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
       const traced = await engine.request({ kind: 'trace', packet, context });
       setResult(traced.result, traced.rules);
@@ -57,5 +63,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult]);
+  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult, setPresets]);
 }

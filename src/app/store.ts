@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Graph } from '../graph';
+import type { Graph, PacketPreset } from '../graph';
 import type { NodeContext, Packet, TracePath, TraceResult } from '../model';
 import type { RulesetSummary, RuleText } from '../worker';
 import { sampleContext, sampleDump, samplePacket } from './sample';
@@ -33,6 +33,9 @@ export interface AppState {
   setPacket: (packet: Packet) => void;
   /** Every path of the packet's walk. */
   result: TraceResult | null;
+  /** Packets worth tracing, from the dump's Services. */
+  presets: PacketPreset[];
+  setPresets: (presets: PacketPreset[]) => void;
   /** The text and line of each rule the trace names. */
   ruleTexts: Record<number, RuleText>;
   setResult: (result: TraceResult, ruleTexts: Record<number, RuleText>) => void;
@@ -64,6 +67,8 @@ export const useAppStore = create<AppState>()((set) => ({
   setPacket: (packet) => set({ packet, pathIndex: 0, step: 0 }),
   result: null,
   ruleTexts: {},
+  presets: [],
+  setPresets: (presets) => set({ presets }),
   setResult: (result, ruleTexts) =>
     set((state) => ({
       ruleTexts,

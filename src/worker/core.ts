@@ -1,6 +1,6 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
-import { buildGraph } from '../graph';
+import { buildGraph, packetPresets } from '../graph';
 import type { Ruleset, TraceResult } from '../model';
 import { getRule, parseIptablesSave } from '../parse';
 import { nodeContext, simulate } from '../sim';
@@ -79,6 +79,7 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
       errors,
       kept,
       revision: next.revision,
+      presets: packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
       ms: elapsed(),
     },
   };

@@ -2,7 +2,7 @@
 // echoes. Per kind the latest request wins: the client rejects an older pending one at once,
 // and the worker drops queued requests that a newer one of their kind has overtaken.
 
-import type { Graph, GraphOptions } from '../graph';
+import type { Graph, GraphOptions, PacketPreset } from '../graph';
 import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
 
 export type RequestKind = 'parse' | 'trace' | 'graph';
@@ -18,6 +18,8 @@ export interface ParseRequest {
   text: string;
   /** Decode every rule to report bad option values (default true). */
   checkRules?: boolean;
+  /** Where NodePort presets are aimed (default 192.168.0.2). */
+  nodeIP?: string;
 }
 
 /** Walk a packet through the last good ruleset. */
@@ -64,6 +66,8 @@ export interface ParseResponse {
   kept: boolean;
   /** Bumped whenever the ruleset in use changes; traces and graphs say which one they are of. */
   revision: number;
+  /** Packets worth tracing, from the ruleset in use (its Services). */
+  presets: PacketPreset[];
   ms: number;
 }
 
