@@ -76,3 +76,16 @@ test('presets come from the dump’s own Services', async ({ page }) => {
   await expect(panel.getByTestId('final')).toContainText('10.244.');
   await page.screenshot({ path: 'test-results/presets.png' });
 });
+
+test('the node context can be edited: NodePorts and masquerade follow the node IP', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  await panel.getByLabel(/^node IPs/).fill('192.168.56.99/24');
+  await panel.getByRole('button', { name: 'Set node' }).click();
+  const presets = panel.getByLabel(/preset from this dump/);
+  const nodePort = presets.locator('option', { hasText: /NodePort 192\.168\.56\.99:\d+\/tcp from outside/ });
+  await expect(nodePort).toHaveCount(1, { timeout: 15_000 });
+  await presets.selectOption({ label: (await nodePort.textContent()) ?? '' });
+  await expect(panel.getByTestId('final')).toContainText('source masqueraded to 192.168.56.99');
+});

@@ -157,6 +157,55 @@ function PacketForm() {
   );
 }
 
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+:[0-9a-fA-F:]*)(\/\d{1,3})?$/;
+
+/** The node the packet walks through: its IPs on the uplink and its pod CIDR. */
+function NodeForm() {
+  const context = useAppStore((s) => s.context);
+  const setContext = useAppStore((s) => s.setContext);
+  const [ips, setIps] = useState((context.nodeIPs ?? ['192.168.0.2']).join(', '));
+  const [pods, setPods] = useState(context.podCIDR ?? '10.244.0.0/24');
+  const list = ips.split(/[\s,]+/).filter(Boolean);
+  const ipsOk = list.length > 0 && list.every((x) => IP.test(x));
+  const podsOk = IP.test(pods) && pods.includes('/');
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 text-xs"
+      aria-label="node"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (ipsOk && podsOk) setContext({ ...context, nodeIPs: list, podCIDR: pods });
+      }}
+    >
+      <label className="flex flex-col gap-0.5">
+        node IPs (the first is the uplink&rsquo;s)
+        <input
+          className={`w-56 rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${ipsOk ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
+          value={ips}
+          aria-invalid={!ipsOk}
+          onChange={(event) => setIps(event.target.value)}
+        />
+      </label>
+      <label className="flex flex-col gap-0.5">
+        this node&rsquo;s pod CIDR
+        <input
+          className={`w-36 rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${podsOk ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
+          value={pods}
+          aria-invalid={!podsOk}
+          onChange={(event) => setPods(event.target.value)}
+        />
+      </label>
+      <button
+        type="submit"
+        disabled={!ipsOk || !podsOk}
+        className="rounded border border-slate-300 px-2 py-1 font-medium disabled:opacity-50 dark:border-slate-700"
+      >
+        Set node
+      </button>
+    </form>
+  );
+}
+
 export function PacketPanel() {
   const result = useAppStore((s) => s.result);
   const pathIndex = useAppStore((s) => s.pathIndex);
@@ -164,6 +213,7 @@ export function PacketPanel() {
   const path = result?.paths[pathIndex];
   const packet = useAppStore((s) => s.packet);
   const ruleTexts = useAppStore((s) => s.ruleTexts);
+  const context = useAppStore((s) => s.context);
   const step = useAppStore((s) => s.step);
   const setStep = useAppStore((s) => s.setStep);
   const playing = useAppStore((s) => s.playing);
@@ -203,6 +253,7 @@ export function PacketPanel() {
     <div className="flex flex-col gap-2" data-testid="packet-panel">
       {/* Re-keyed when the packet is replaced (a permalink), so the fields show the new one. */}
       <PacketForm key={`${packet.origin}${packet.src}:${packet.sport}>${packet.dst}:${packet.dport}`} />
+      <NodeForm key={JSON.stringify(context)} />
       {result && result.paths.length > 1 && (
         <fieldset className="flex flex-wrap gap-1 text-xs">
           <legend className="mb-1 font-medium">{result.paths.length} paths, chosen at random by the kernel:</legend>

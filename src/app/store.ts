@@ -49,6 +49,7 @@ export interface AppState {
   setPlaying: (playing: boolean) => void;
   /** The node the packet walks through (overrides of the engine's defaults). */
   context: Partial<NodeContext>;
+  setContext: (context: Partial<NodeContext>) => void;
   /** A message for the whole page (a bad link, a copied link…), or null. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
@@ -82,6 +83,7 @@ export const useAppStore = create<AppState>()((set) => ({
   playing: false,
   setPlaying: (playing) => set({ playing }),
   context: sampleContext,
+  setContext: (context) => set({ context, pathIndex: 0, step: 0 }),
   notice: null,
   setNotice: (notice) => set({ notice }),
   restore: ({ text, context, packet, path, step }) =>
