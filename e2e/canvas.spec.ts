@@ -48,6 +48,8 @@ test('stepping moves the packet hop by hop on the canvas, by buttons and keys', 
   await panel.getByRole('button', { name: 'step forward' }).click();
   await expect(counter).toContainText('step 2 of');
   await expect(here).toContainText('KUBE-SERVICES');
+  // The step's rule is highlighted in the editor too.
+  await expect(page.getByTestId('editor').locator('.cw-current-rule')).toBeAttached();
   await expect(panel.getByTestId('step-rule')).toContainText(/^line \d+: -A KUBE-SERVICES -d 10\.96\.12\.34\/32/);
   await page.locator('body').press('ArrowRight');
   await expect(counter).toContainText('step 3 of');

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { Canvas } from './Canvas';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
@@ -5,9 +6,10 @@ import { PacketPanel } from './PacketPanel';
 import { shareCurrentTrace, usePermalink } from './share';
 import { useAppStore } from './store';
 
+// Monaco is big: it loads in its own chunk, after the page is up.
+const EditorPane = lazy(() => import('./EditorPane'));
+
 export function App() {
-  const dumpText = useAppStore((s) => s.dumpText);
-  const setDumpText = useAppStore((s) => s.setDumpText);
   const notice = useAppStore((s) => s.notice);
   useEngine();
   usePermalink();
@@ -43,17 +45,12 @@ export function App() {
         <EngineStatus />
         <div className="grid min-h-[32rem] flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(18rem,1fr)_2fr]">
           <div className="flex flex-col gap-1">
-            <label htmlFor="dump" className="text-sm font-medium">
-              iptables-save dump
-            </label>
-            <textarea
-              id="dump"
-              value={dumpText}
-              onChange={(event) => setDumpText(event.target.value)}
-              spellCheck={false}
-              wrap="off"
-              className="min-h-[28rem] flex-1 resize-none rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800 focus:outline-2 focus:outline-sky-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200"
-            />
+            <h2 className="text-sm font-medium">iptables-save dump</h2>
+            <div className="min-h-[28rem] flex-1 overflow-hidden rounded-md border border-slate-300 dark:border-slate-700">
+              <Suspense fallback={<p className="p-3 text-sm text-slate-500">Loading the editor…</p>}>
+                <EditorPane />
+              </Suspense>
+            </div>
           </div>
           <div className="flex flex-col gap-2">
             <section

@@ -14,6 +14,7 @@ export function useEngine(): void {
   const setGraph = useAppStore((s) => s.setGraph);
   const setResult = useAppStore((s) => s.setResult);
   const setPresets = useAppStore((s) => s.setPresets);
+  const setDiagnostics = useAppStore((s) => s.setDiagnostics);
   const pathIndex = useAppStore((s) => s.pathIndex);
   const context = useAppStore((s) => s.context);
 
@@ -38,6 +39,7 @@ export function useEngine(): void {
         nodeIP: context.nodeIPs?.[0]?.split('/')[0],
       });
       setPresets(parsed.presets);
+      setDiagnostics(parsed.diagnostics);
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
       const traced = await engine.request({ kind: 'trace', packet, context });
       setResult(traced.result, traced.rules);
@@ -63,5 +65,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult, setPresets]);
+  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult, setPresets, setDiagnostics]);
 }

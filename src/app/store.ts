@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { Graph, PacketPreset } from '../graph';
-import type { NodeContext, Packet, TracePath, TraceResult } from '../model';
+import type { Diagnostic, NodeContext, Packet, TracePath, TraceResult } from '../model';
 import type { RulesetSummary, RuleText } from '../worker';
 import { sampleContext, sampleDump, samplePacket } from './sample';
 
@@ -33,6 +33,9 @@ export interface AppState {
   setPacket: (packet: Packet) => void;
   /** Every path of the packet's walk. */
   result: TraceResult | null;
+  /** The parser's diagnostics for the text in the editor. */
+  diagnostics: Diagnostic[];
+  setDiagnostics: (diagnostics: Diagnostic[]) => void;
   /** Packets worth tracing, from the dump's Services. */
   presets: PacketPreset[];
   setPresets: (presets: PacketPreset[]) => void;
@@ -69,6 +72,8 @@ export const useAppStore = create<AppState>()((set) => ({
   result: null,
   ruleTexts: {},
   presets: [],
+  diagnostics: [],
+  setDiagnostics: (diagnostics) => set({ diagnostics }),
   setPresets: (presets) => set({ presets }),
   setResult: (result, ruleTexts) =>
     set((state) => ({

@@ -1,0 +1,64 @@
+// Monaco, bundled with the page (no CDN): the editor API plus only the features chainwalk uses,
+// and an `iptables-save` language. Loaded lazily with the editor pane.
+import * as monaco from 'monaco-editor/editor';
+import 'monaco-editor/features/hover/register';
+import 'monaco-editor/features/gotoSymbol/register';
+import 'monaco-editor/features/find/register';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+
+(self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new EditorWorker() };
+
+export const LANGUAGE = 'iptables-save';
+
+monaco.languages.register({ id: LANGUAGE });
+monaco.languages.setMonarchTokensProvider(LANGUAGE, {
+  tokenizer: {
+    root: [
+      [/^\s*#.*$/, 'comment'],
+      [/^\s*(\*\w+|COMMIT)\b/, 'keyword'],
+      [/^\s*:[^\s]+/, 'type'],
+      [/"([^"\\]|\\.)*"/, 'string'],
+      [
+        /-[jg]\s+(ACCEPT|DROP|REJECT|RETURN|DNAT|SNAT|MASQUERADE|REDIRECT|MARK|CONNMARK|LOG|NFLOG|TRACE|NOTRACK|CT)\b/,
+        'keyword',
+      ],
+      [/-[jg]\s+[^\s]+/, 'type'],
+      [/-A\s+[^\s]+/, 'type'],
+      [/\d{1,3}(\.\d{1,3}){3}(\/\d+)?(:\d+)?/, 'number'],
+      [/--?[a-zA-Z][\w-]*/, 'attribute'],
+      [/!/, 'operator'],
+    ],
+  },
+});
+
+/** `ctrl/cmd-click` on a chain name goes to its `:CHAIN` line. */
+monaco.languages.registerDefinitionProvider(LANGUAGE, {
+  provideDefinition(model, position) {
+    const word = model.getWordAtPosition(position)?.word;
+    if (!word) return null;
+    const match = model.findMatches(`:${word} `, false, false, true, null, false)[0];
+    return match ? { uri: model.uri, range: match.range } : null;
+  },
+});
+
+/** Hover on a chain: how many rules it has and the Service kube-proxy's comments name. */
+monaco.languages.registerHoverProvider(LANGUAGE, {
+  provideHover(model, position) {
+    const word = model.getWordAtPosition(position);
+    if (!word || !/^[A-Z][A-Z0-9-]+$/.test(word.word)) return null;
+    const rules = model.findMatches(`-A ${word.word} `, false, false, true, null, false);
+    if (rules.length === 0) return null;
+    const first = model.getLineContent(rules[0].range.startLineNumber);
+    const service = /--comment "?([a-z0-9-]+\/[a-z0-9.-]+(:[a-z0-9-]+)?)/.exec(first)?.[1];
+    return {
+      range: new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn),
+      contents: [
+        {
+          value: `**${word.word}**: ${rules.length} rule${rules.length === 1 ? '' : 's'}${service ? ` — Service \`${service}\`` : ''}`,
+        },
+      ],
+    };
+  },
+});
+
+export { monaco };
