@@ -31,3 +31,14 @@ test('a damaged link says so and shows the sample, never a broken page', async (
   await page.screenshot({ path: 'test-results/bad-link.png' });
   expect(errors).toEqual([]);
 });
+
+test('Copy as Markdown puts the chosen path on the clipboard for a ticket', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Copy as Markdown' }).click();
+  await expect(page.getByTestId('notice')).toContainText('on the clipboard as Markdown');
+  const text = await page.evaluate(() => navigator.clipboard.readText());
+  expect(text).toContain('**chainwalk trace**: tcp 10.244.0.5:40000 → 10.96.12.34:80');
+  expect(text).toMatch(/\| 1 \| PREROUTING \| nat:PREROUTING:1 \| JUMP:KUBE-SERVICES \| line \d+: `-A PREROUTING/);
+});

@@ -3,7 +3,7 @@ import { Canvas } from './Canvas';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { PacketPanel } from './PacketPanel';
-import { shareCurrentTrace, usePermalink } from './share';
+import { copyTraceMarkdown, shareCurrentTrace, usePermalink } from './share';
 import { useAppStore } from './store';
 
 // Monaco is big: it loads in its own chunk, after the page is up.
@@ -24,13 +24,22 @@ export function App() {
             netfilter does. Pick a path below the graph to follow it; Share makes a link to this exact trace.
           </p>
         </div>
-        <button
-          type="button"
-          onClick={() => void shareCurrentTrace()}
-          className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-        >
-          Share
-        </button>
+        <div className="flex gap-2">
+          <button
+            type="button"
+            onClick={() => void copyTraceMarkdown()}
+            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+          >
+            Copy as Markdown
+          </button>
+          <button
+            type="button"
+            onClick={() => void shareCurrentTrace()}
+            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+          >
+            Share
+          </button>
+        </div>
       </header>
       {notice && (
         <p

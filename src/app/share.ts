@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { COMFORTABLE_LINK, decodePermalink, encodePermalink } from '../share';
+import { COMFORTABLE_LINK, decodePermalink, encodePermalink, traceToMarkdown } from '../share';
 import { useAppStore } from './store';
 
 /** Opens the trace a permalink holds (on load and when the fragment changes); a bad link says why and keeps the sample. */
@@ -41,4 +41,23 @@ export async function shareCurrentTrace(): Promise<void> {
       ? `The link is ${size}: too long for most tickets and chats. It is in the address bar${copied ? ' and on the clipboard' : ''}; nothing was sent anywhere.`
       : `Link ${copied ? 'copied' : 'in the address bar'} (${size}); it holds the dump, the node, the packet, the path and the step, and nothing was sent anywhere.`,
   );
+}
+
+/** The chosen path as Markdown for a ticket: on the clipboard, or offered as a file. */
+export async function copyTraceMarkdown(): Promise<void> {
+  const { packet, result, pathIndex, ruleTexts, setNotice } = useAppStore.getState();
+  if (!result) return;
+  const markdown = traceToMarkdown(packet, result, pathIndex, ruleTexts);
+  try {
+    await navigator.clipboard.writeText(markdown);
+    setNotice('The trace is on the clipboard as Markdown, ready for a ticket.');
+  } catch {
+    const url = URL.createObjectURL(new Blob([markdown], { type: 'text/markdown' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'chainwalk-trace.md';
+    a.click();
+    URL.revokeObjectURL(url);
+    setNotice('The clipboard is not available here: the trace was downloaded as chainwalk-trace.md.');
+  }
 }

@@ -1,4 +1,6 @@
 // share: what leaves the page. In: the state of a trace; out: a permalink fragment (and back, bounded and validated).
+
+export { type RuleLine, traceToMarkdown } from './markdown';
 export {
   COMFORTABLE_LINK,
   type DecodeResult,

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Packet } from '../model';
+import { getRule, parseIptablesSave } from '../parse';
+import { nodeContext, simulate } from '../sim';
+import { traceToMarkdown } from '.';
+
+describe('a trace as Markdown', () => {
+  it('lists every path and the chosen one’s kernel events with their rules', () => {
+    const text = readFileSync(join(__dirname, '../../fixtures/hairpin-clusterip.rules'), 'utf8');
+    const { ruleset } = parseIptablesSave(text);
+    const packet: Packet = {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.5',
+      sport: 40000,
+      dst: '172.30.0.41',
+      dport: 80,
+    };
+    const result = simulate(ruleset, nodeContext(), packet);
+    const rules: Record<number, { line: number; text: string }> = {};
+    for (const p of result.paths)
+      for (const e of p.events)
+        if (e.ruleId !== null)
+          rules[e.ruleId] = { line: ruleset.rules.line[e.ruleId], text: getRule(ruleset, e.ruleId).text };
+    const md = traceToMarkdown(packet, result, 0, rules);
+    expect(md).toContain('tcp 10.244.0.5:40000 → 172.30.0.41:80, from a pod on this node');
+    expect(md).toContain(
+      '| 1 (below) | 50.00% | sent to 10.244.0.5:80 out of cni0, source masqueraded to 10.244.0.1 |',
+    );
+    expect(md).toContain('| 2 | 50.00% | sent to 10.244.1.5:80 out of eth0 |');
+    expect(md).toMatch(
+      /\| 1 \| PREROUTING \| nat:PREROUTING:1 \| JUMP:KUBE-SERVICES \| line 14: `-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES` \|/,
+    );
+    // Implicit returns are not kernel events.
+    expect(md).not.toContain('(return)');
+  });
+});

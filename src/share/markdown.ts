@@ -1,0 +1,85 @@
+import type { Packet, TracePath, TraceResult } from '../model';
+
+// A trace as Markdown, to paste into a ticket: the packet, every path with its probability,
+// and the chosen path's kernel events with the rules that matched.
+
+export interface RuleLine {
+  line: number;
+  text: string;
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function outcome(p: TracePath): string {
+  const f = p.final;
+  const to = hostPort(f.dst, f.dport);
+  switch (f.disposition) {
+    case 'local':
+      return `delivered on the node, ${to}`;
+    case 'out':
+      return `sent to ${to} out of ${f.iface}${f.masqueraded ? `, source masqueraded to ${f.src}` : ''}`;
+    case 'dropped':
+      return f.verdict === 'ACCEPT' ? `accepted, then dropped by routing (${to})` : `dropped (${to})`;
+    case 'rejected':
+      return `rejected (${to})`;
+    default:
+      return `the walk stopped: ${p.error ?? 'error'}`;
+  }
+}
+
+/** Backticks in a rule would end the code span: use a longer fence. */
+function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${text.replace(/\|/g, '\\|')}${fence}`;
+}
+
+export function traceToMarkdown(
+  packet: Packet,
+  result: TraceResult,
+  chosen: number,
+  rules: Record<number, RuleLine>,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `**chainwalk trace**: ${packet.proto} ${hostPort(packet.src, packet.sport)} → ${hostPort(packet.dst, packet.dport)}, from ${
+      packet.origin === 'external'
+        ? 'a client outside'
+        : packet.origin === 'pod'
+          ? 'a pod on this node'
+          : 'a process on the node'
+    }`,
+    '',
+  );
+  if (result.paths.length === 0) {
+    lines.push(`No path: ${result.notes.join('; ') || 'nothing to trace'}.`);
+    return lines.join('\n');
+  }
+  lines.push('| path | probability | outcome |', '|---|---|---|');
+  result.paths.forEach((p, i) => {
+    lines.push(`| ${i + 1}${i === chosen ? ' (below)' : ''} | ${(p.probability * 100).toFixed(2)}% | ${outcome(p)} |`);
+  });
+  const path = result.paths[chosen] ?? result.paths[0];
+  lines.push(
+    '',
+    `Path ${result.paths.indexOf(path) + 1}, as the kernel's trace prints it:`,
+    '',
+    '| # | hook | table:chain | verdict | rule |',
+    '|---|---|---|---|---|',
+  );
+  let n = 0;
+  for (const e of path.events) {
+    if (e.implicit) continue;
+    n++;
+    const where = `${e.table}:${e.chain}${e.rule !== null ? `:${e.rule}` : ` (${e.kind})`}`;
+    const rule = e.ruleId !== null ? rules[e.ruleId] : undefined;
+    lines.push(
+      `| ${n} | ${e.leg > 0 ? 'lo → ' : ''}${e.hook} | ${where} | ${e.verdict} | ${rule ? `line ${rule.line}: ${code(rule.text)}` : ''} |`,
+    );
+  }
+  if (path.assumptions.length > 0) {
+    lines.push('', 'Assumed:', ...path.assumptions.map((a) => `- ${a.location}: ${a.what}`));
+  }
+  return lines.join('\n');
+}
