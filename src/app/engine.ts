@@ -6,6 +6,16 @@ import { useAppStore } from './store';
  * Keeps the engine worker in step with the page: every edit re-parses, then traces the packet and
  * builds the graph. Newer edits overtake older work (the client rejects it as stale, ignored here).
  */
+/** The running engine, for one-off requests outside the edit loop (a slice for sharing). */
+let running: EngineClient | null = null;
+
+/** The last good dump cut down to the chains the current trace walks. */
+export async function requestSlice(): Promise<string | null> {
+  if (!running) return null;
+  const r = await running.request({ kind: 'slice' });
+  return r.text;
+}
+
 export function useEngine(): void {
   const client = useRef<EngineClient | null>(null);
   const dumpText = useAppStore((s) => s.dumpText);
@@ -21,8 +31,10 @@ export function useEngine(): void {
   useEffect(() => {
     const engine = startEngine();
     client.current = engine;
+    running = engine;
     return () => {
       client.current = null;
+      running = null;
       engine.dispose();
     };
   }, []);

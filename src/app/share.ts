@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { COMFORTABLE_LINK, decodePermalink, encodePermalink, traceToMarkdown } from '../share';
+import { requestSlice } from './engine';
 import { useAppStore } from './store';
 
 /** Opens the trace a permalink holds (on load and when the fragment changes); a bad link says why and keeps the sample. */
@@ -25,9 +26,22 @@ export function usePermalink(): void {
 /** Puts the current trace in the address bar (and on the clipboard when the browser allows). */
 export async function shareCurrentTrace(): Promise<void> {
   const { dumpText, context, packet, pathIndex, step, setNotice } = useAppStore.getState();
-  const fragment = encodePermalink({ kind: 'iptables-save', text: dumpText, context, packet, path: pathIndex, step });
-  const url = `${window.location.origin}${window.location.pathname}#${fragment}`;
-  window.history.replaceState(null, '', `#${fragment}`);
+  const link = (text: string) =>
+    `${window.location.origin}${window.location.pathname}#${encodePermalink({ kind: 'iptables-save', text, context, packet, path: pathIndex, step })}`;
+  let url = link(dumpText);
+  let sliced = false;
+  if (url.length > COMFORTABLE_LINK) {
+    // Too long for a ticket or a chat: share only the chains this trace walks (a valid dump that walks it the same way).
+    const slice = await requestSlice().catch(() => null);
+    if (slice) {
+      const shorter = link(slice);
+      if (shorter.length < url.length) {
+        url = shorter;
+        sliced = true;
+      }
+    }
+  }
+  window.history.replaceState(null, '', url.slice(url.indexOf('#')));
   let copied = false;
   try {
     await navigator.clipboard.writeText(url);
@@ -36,10 +50,12 @@ export async function shareCurrentTrace(): Promise<void> {
     // No clipboard permission (or not a secure context): the address bar has the link.
   }
   const size = `${url.length.toLocaleString('en')} characters`;
+  const where = copied ? 'copied (and in the address bar)' : 'in the address bar';
+  const what = sliced
+    ? 'it holds only the chains this trace walks, as a valid dump, with the node, the packet, the path and the step'
+    : 'it holds the dump, the node, the packet, the path and the step';
   setNotice(
-    url.length > COMFORTABLE_LINK
-      ? `The link is ${size}: too long for most tickets and chats. It is in the address bar${copied ? ' and on the clipboard' : ''}; nothing was sent anywhere.`
-      : `Link ${copied ? 'copied' : 'in the address bar'} (${size}); it holds the dump, the node, the packet, the path and the step, and nothing was sent anywhere.`,
+    `Link ${where}, ${size}: ${what}. Nothing was sent anywhere.${url.length > COMFORTABLE_LINK ? ' It is still long for most tickets and chats: “Copy as Markdown” gives a shorter record.' : ''}`,
   );
 }
 

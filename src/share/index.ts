@@ -9,3 +9,4 @@ export {
   MAX_FRAGMENT,
   type ShareStateV1,
 } from './permalink';
+export { sliceDump } from './slice';

@@ -3,6 +3,7 @@
 import { buildGraph, packetPresets } from '../graph';
 import type { Ruleset, TraceResult } from '../model';
 import { getRule, parseIptablesSave } from '../parse';
+import { sliceDump } from '../share';
 import { nodeContext, simulate } from '../sim';
 import {
   type EngineRequest,
@@ -45,6 +46,12 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
         return trace(state, request, elapsed);
       case 'graph':
         return graph(state, request, elapsed);
+      case 'slice':
+        if (!state.ruleset || !state.trace) return failure(state, request, 'nothing has been traced yet');
+        return {
+          state,
+          response: { id: request.id, kind: 'slice', text: sliceDump(state.ruleset, state.trace), ms: elapsed() },
+        };
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

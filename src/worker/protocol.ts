@@ -5,10 +5,10 @@
 import type { Graph, GraphOptions, PacketPreset } from '../graph';
 import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
 
-export type RequestKind = 'parse' | 'trace' | 'graph';
+export type RequestKind = 'parse' | 'trace' | 'graph' | 'slice';
 
 /** The order a queue of requests runs in: each kind depends on the ones before it. */
-export const PIPELINE: readonly RequestKind[] = ['parse', 'trace', 'graph'];
+export const PIPELINE: readonly RequestKind[] = ['parse', 'trace', 'graph', 'slice'];
 
 /** Parse a dump; the worker keeps the ruleset for later trace and graph requests. */
 export interface ParseRequest {
@@ -40,7 +40,13 @@ export interface GraphRequest {
   options?: GraphOptions;
 }
 
-export type EngineRequest = ParseRequest | TraceRequest | GraphRequest;
+/** The last good ruleset cut down to the chains the last trace walks (for links that would be too long). */
+export interface SliceRequest {
+  id: number;
+  kind: 'slice';
+}
+
+export type EngineRequest = ParseRequest | TraceRequest | GraphRequest | SliceRequest;
 
 export interface RulesetSummary {
   tables: number;
@@ -105,7 +111,15 @@ export interface ErrorResponse {
   message: string;
 }
 
-export type EngineResponse = ParseResponse | TraceResponse | GraphResponse | ErrorResponse;
+export interface SliceResponse {
+  id: number;
+  kind: 'slice';
+  /** A valid iptables-save text with only the walked chains (and empty declarations of their jump targets). */
+  text: string;
+  ms: number;
+}
+
+export type EngineResponse = ParseResponse | TraceResponse | GraphResponse | SliceResponse | ErrorResponse;
 
 /** The response a request of kind K resolves to. */
 export type ResponseOf<K extends RequestKind> = Extract<EngineResponse, { kind: K }>;
