@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import type { Origin, Packet, Protocol, TraceEvent, TracePath } from '../model';
 import { useAppStore } from './store';
 
@@ -136,15 +136,7 @@ function PacketForm() {
           ['destination', dst, setDst, d],
         ] as const
       ).map(([label, value, set, parsed]) => (
-        <label key={label} className="flex flex-col gap-0.5">
-          {label}
-          <input
-            className={`w-40 rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${parsed ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
-            value={value}
-            aria-invalid={!parsed}
-            onChange={(event) => set(event.target.value)}
-          />
-        </label>
+        <TextField key={label} label={label} value={value} valid={parsed !== null} width="w-40" onChange={set} />
       ))}
       <button
         type="submit"
@@ -154,6 +146,27 @@ function PacketForm() {
         Trace
       </button>
     </form>
+  );
+}
+
+/** A labelled monospace text field that shows when its value is not valid. */
+function TextField(props: {
+  label: ReactNode;
+  value: string;
+  valid: boolean;
+  width: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <label className="flex flex-col gap-0.5">
+      {props.label}
+      <input
+        className={`${props.width} rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${props.valid ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
+        value={props.value}
+        aria-invalid={!props.valid}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </label>
   );
 }
 
@@ -177,24 +190,14 @@ function NodeForm() {
         if (ipsOk && podsOk) setContext({ ...context, nodeIPs: list, podCIDR: pods });
       }}
     >
-      <label className="flex flex-col gap-0.5">
-        node IPs (the first is the uplink&rsquo;s)
-        <input
-          className={`w-56 rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${ipsOk ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
-          value={ips}
-          aria-invalid={!ipsOk}
-          onChange={(event) => setIps(event.target.value)}
-        />
-      </label>
-      <label className="flex flex-col gap-0.5">
-        this node&rsquo;s pod CIDR
-        <input
-          className={`w-36 rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${podsOk ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
-          value={pods}
-          aria-invalid={!podsOk}
-          onChange={(event) => setPods(event.target.value)}
-        />
-      </label>
+      <TextField
+        label={<>node IPs (the first is the uplink&rsquo;s)</>}
+        value={ips}
+        valid={ipsOk}
+        width="w-56"
+        onChange={setIps}
+      />
+      <TextField label={<>this node&rsquo;s pod CIDR</>} value={pods} valid={podsOk} width="w-36" onChange={setPods} />
       <button
         type="submit"
         disabled={!ipsOk || !podsOk}
