@@ -46,6 +46,31 @@ const NAT_CHAINS = new Set([
 ]);
 const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'KUBE-MARK-MASQ', 'NETMAP']);
 
+/** The model's per-rule columns (RuleStore less `count`), in the order they are declared. */
+const STORE_COLUMNS = [
+  'table',
+  'chain',
+  'position',
+  'start',
+  'end',
+  'line',
+  'column',
+  'jumpChain',
+  'isGoto',
+  'packets',
+  'bytes',
+] as const satisfies readonly Exclude<keyof RuleStore, 'count'>[];
+
+/** The builder's columns: the model's, plus the interned target name it resolves jumps from. */
+const COLUMNS = [...STORE_COLUMNS, 'targetName'] as const;
+
+/** A typed array of length `n` with `a`'s contents in front. */
+function resized<T extends Int32Array | Uint8Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 class RuleStoreBuilder {
   count = 0;
   table: Int32Array;
@@ -86,48 +111,14 @@ class RuleStoreBuilder {
 
   private grow(): void {
     const n = this.table.length * 2;
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const g64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.table = g32(this.table);
-    this.chain = g32(this.chain);
-    this.position = g32(this.position);
-    this.start = g32(this.start);
-    this.end = g32(this.end);
-    this.line = g32(this.line);
-    this.column = g32(this.column);
-    this.jumpChain = g32(this.jumpChain);
-    this.targetName = g32(this.targetName);
-    const g = new Uint8Array(n);
-    g.set(this.isGoto);
-    this.isGoto = g;
-    this.packets = g64(this.packets);
-    this.bytes = g64(this.bytes);
+    for (const k of COLUMNS) Object.assign(this, { [k]: resized(this[k], n) });
   }
 
   build(): RuleStore {
     const n = this.count;
-    return {
-      count: n,
-      table: this.table.slice(0, n),
-      chain: this.chain.slice(0, n),
-      position: this.position.slice(0, n),
-      start: this.start.slice(0, n),
-      end: this.end.slice(0, n),
-      line: this.line.slice(0, n),
-      column: this.column.slice(0, n),
-      jumpChain: this.jumpChain.slice(0, n),
-      isGoto: this.isGoto.slice(0, n),
-      packets: this.packets.slice(0, n),
-      bytes: this.bytes.slice(0, n),
-    };
+    const store = { count: n } as RuleStore;
+    for (const k of STORE_COLUMNS) Object.assign(store, { [k]: this[k].slice(0, n) });
+    return store;
   }
 }
 
