@@ -12,7 +12,8 @@ function chromiumPath(): string {
   return '/usr/bin/chromium';
 }
 
-const port = 4173;
+// E2E_PORT lets two checkouts run their suites at once without sharing a server.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -21,18 +21,20 @@ test('the chain graph of the sample is drawn, with the packet’s route emphasis
 test('the packet panel lists every path, and choosing one shows its steps', async ({ page }) => {
   await page.goto('/');
   const panel = page.getByTestId('packet-panel');
-  // The sample Service has two endpoints: a 50/50 split.
-  const choices = panel.getByRole('button', { name: /^50% → / });
-  await expect(choices).toHaveCount(2, { timeout: 15_000 });
-  await expect(panel.getByTestId('final')).toContainText('50%: → 10.244.1.5:8080');
-  await choices.nth(1).click();
-  await expect(panel.getByTestId('final')).toContainText('10.244.2.7:8080');
-  await expect(panel.getByText(/destination 10\.96\.12\.34:80 → 10\.244\.2\.7:8080/)).toBeVisible();
+  // default/web has three endpoints: one path each, a third of the time.
+  const choices = panel.getByRole('button', { name: /^33\.33% → / });
+  await expect(choices).toHaveCount(3, { timeout: 15_000 });
+  await expect(panel.getByTestId('final')).toContainText('33.33%: sent to 10.244.0.5:8080 out of cni0, source kept');
+  await choices.nth(2).click();
+  await expect(panel.getByTestId('final')).toContainText('sent to 10.244.2.7:8080 out of eth0, source kept');
+  await expect(
+    panel.getByRole('listitem').filter({ hasText: /DNAT: the destination becomes 10\.244\.2\.7:8080/ }),
+  ).toBeVisible();
   // A different packet: from outside to the node's own address, which nothing DNATs.
   await panel.getByLabel(/^from/).selectOption('external');
   await panel.getByLabel('destination').fill('192.168.56.10:22');
   await panel.getByRole('button', { name: 'Trace' }).click();
-  await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:22');
+  await expect(panel.getByTestId('final')).toContainText('delivered to a process on this node, 192.168.56.10:22');
   await page.screenshot({ path: 'test-results/packet-panel.png', fullPage: true });
 });
 
@@ -42,20 +44,23 @@ test('stepping moves the packet hop by hop on the canvas, by buttons and keys', 
   const counter = panel.getByTestId('step-counter');
   await expect(counter).toContainText('step 1 of', { timeout: 15_000 });
   const here = page.getByTestId('canvas').locator('[data-current="true"]');
-  // Step 1 is nat PREROUTING: the base chain inside the PREROUTING hook.
+  // Step 1 is mangle PREROUTING's policy, step 2 nat PREROUTING's jump to KUBE-SERVICES.
   await expect(here).toHaveCount(1);
-  await expect(here).toContainText('nat');
+  await expect(here).toContainText('mangle');
   await panel.getByRole('button', { name: 'step forward' }).click();
   await expect(counter).toContainText('step 2 of');
+  await expect(here).toContainText('nat');
+  await panel.getByRole('button', { name: 'step forward' }).click();
+  await expect(counter).toContainText('step 3 of');
   await expect(here).toContainText('KUBE-SERVICES');
   // The step's rule is highlighted in the editor too.
   await expect(page.getByTestId('editor').locator('.cw-current-rule')).toBeAttached();
   await expect(panel.getByTestId('step-rule')).toContainText(/^line \d+: -A KUBE-SERVICES -d 10\.96\.12\.34\/32/);
   await page.locator('body').press('ArrowRight');
-  await expect(counter).toContainText('step 3 of');
+  await expect(counter).toContainText('step 4 of');
   await expect(here).toContainText('KUBE-SVC-');
   await page.locator('body').press('ArrowLeft');
-  await expect(counter).toContainText('step 2 of');
+  await expect(counter).toContainText('step 3 of');
   await panel.getByRole('button', { name: 'last step' }).click();
   await expect(panel.locator('li[aria-current="step"]')).toContainText(/POSTROUTING/);
   await page.screenshot({ path: 'test-results/stepping.png' });
@@ -70,8 +75,10 @@ test('presets come from the dump’s own Services', async ({ page }) => {
   ).toHaveCount(1, { timeout: 15_000 });
   await presets.selectOption({ label: 'default/kubernetes:https cluster IP 10.96.0.1:443/tcp from a pod' });
   await expect(panel.getByLabel('destination')).toHaveValue('10.96.0.1:443');
-  await expect(panel.getByTestId('final')).toContainText('delivered on this node: 192.168.56.10:6443');
-  const nodePort = presets.locator('option', { hasText: /NodePort 192\.168\.56\.10:\d+\/tcp from outside/ });
+  await expect(panel.getByTestId('final')).toContainText('delivered to a process on this node, 192.168.56.10:6443');
+  const nodePort = presets.locator('option', {
+    hasText: /^default\/web:http NodePort 192\.168\.56\.10:30080\/tcp from outside/,
+  });
   await expect(nodePort).toHaveCount(1);
   await presets.selectOption({ label: (await nodePort.textContent()) ?? '' });
   await expect(panel.getByLabel(/^from/)).toHaveValue('external');
@@ -86,8 +93,12 @@ test('the node context can be edited: NodePorts and masquerade follow the node I
   await panel.getByLabel(/^node IPs/).fill('192.168.56.99/24');
   await panel.getByRole('button', { name: 'Set node' }).click();
   const presets = panel.getByLabel(/preset from this dump/);
-  const nodePort = presets.locator('option', { hasText: /NodePort 192\.168\.56\.99:\d+\/tcp from outside/ });
+  const nodePort = presets.locator('option', {
+    hasText: /^default\/web:http NodePort 192\.168\.56\.99:30080\/tcp from outside/,
+  });
   await expect(nodePort).toHaveCount(1, { timeout: 15_000 });
   await presets.selectOption({ label: (await nodePort.textContent()) ?? '' });
+  // To a pod on another node, out of eth0: masqueraded to the node's (new) address.
+  await panel.getByRole('button', { name: /→ 10\.244\.1\.5:8080$/ }).click();
   await expect(panel.getByTestId('final')).toContainText('source masqueraded to 192.168.56.99');
 });

@@ -18,9 +18,9 @@ test('the sample is parsed and traced in the worker, and a broken edit keeps the
   page.on('pageerror', (error) => consoleErrors.push(error.message));
 
   await page.goto('/');
-  await expect(page.getByTestId('ruleset-summary')).toHaveText('1 table, 14 chains, 24 rules');
+  await expect(page.getByTestId('ruleset-summary')).toHaveText('3 tables, 45 chains, 88 rules');
   await expect(page.getByTestId('trace-summary')).toHaveText(
-    /^Packet: ACCEPT → 10\.244\.(1\.5|2\.7):8080 \(50% of 2 paths\)$/,
+    /^Packet: ACCEPT → 10\.244\.(0\.5|1\.5|2\.7):8080 \(33\.3% of 3 paths\)$/,
   );
   await expect(page.getByTestId('engine-status')).toContainText(/Graph: \d+ nodes/);
 
@@ -28,7 +28,7 @@ test('the sample is parsed and traced in the worker, and a broken edit keeps the
   await expect(page.getByTestId('engine-status')).toContainText('in the input: showing the last good dump');
   // The parser's error is a marker in the editor.
   await expect(page.getByTestId('editor').locator('.squiggly-error').first()).toBeAttached();
-  await expect(page.getByTestId('ruleset-summary')).toHaveText('1 table, 14 chains, 24 rules');
+  await expect(page.getByTestId('ruleset-summary')).toHaveText('3 tables, 45 chains, 88 rules');
 
   await replaceDump(page, '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
   await expect(page.getByTestId('ruleset-summary')).toHaveText('1 table, 3 chains, 0 rules');

@@ -1,25 +1,39 @@
 import { expect, test } from '@playwright/test';
 
-test('Share puts the exact trace in a link, and opening the link restores it', async ({ page, context }) => {
+test('Share puts the exact trace in a link, and a fresh browser opening it sees the same path and step', async ({
+  page,
+  browser,
+}) => {
   await page.goto('/');
   const panel = page.getByTestId('packet-panel');
-  const choices = panel.getByRole('button', { name: /^50% → / });
-  await expect(choices).toHaveCount(2, { timeout: 15_000 });
-  await choices.nth(1).click();
+  const choices = panel.getByRole('button', { name: /^33\.33% → / });
+  await expect(choices).toHaveCount(3, { timeout: 15_000 });
+  await choices.nth(2).click();
   await expect(panel.getByTestId('final')).toContainText('10.244.2.7:8080');
+  for (let i = 0; i < 5; i++) await panel.getByRole('button', { name: 'step forward' }).click();
+  await expect(panel.getByTestId('step-counter')).toContainText('step 6 of');
+  const explained = await panel.getByTestId('step-explain').textContent();
+  const header = await panel.getByTestId('step-header').textContent();
   await page.getByRole('button', { name: 'Share' }).click();
   await expect(page.getByTestId('notice')).toContainText(/Nothing was sent anywhere/);
   const url = page.url();
   expect(url).toMatch(/#v1\.[A-Za-z0-9_-]+$/);
 
-  const other = await context.newPage();
+  // A new browser context: no storage, no state shared with the first page.
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
   await other.goto(url);
   const restored = other.getByTestId('packet-panel');
   await expect(restored.getByTestId('final')).toContainText('10.244.2.7:8080', { timeout: 15_000 });
-  await expect(restored.getByRole('button', { name: /^50% → 10\.244\.2\.7:8080/ })).toHaveAttribute(
+  await expect(restored.getByRole('button', { name: /^33\.33% → 10\.244\.2\.7:8080/ })).toHaveAttribute(
     'aria-pressed',
     'true',
   );
+  await expect(restored.getByTestId('step-counter')).toContainText('step 6 of');
+  await expect(restored.getByTestId('step-explain')).toHaveText(explained ?? '');
+  await expect(restored.getByTestId('step-header')).toHaveText(header ?? '');
+  await other.screenshot({ path: 'test-results/permalink-restored.png', fullPage: true });
+  await fresh.close();
 });
 
 test('a damaged link says so and shows the sample, never a broken page', async ({ page }) => {
@@ -39,8 +53,8 @@ test('Copy as Markdown puts the chosen path on the clipboard for a ticket', asyn
   await page.getByRole('button', { name: 'Copy as Markdown' }).click();
   await expect(page.getByTestId('notice')).toContainText('on the clipboard as Markdown');
   const text = await page.evaluate(() => navigator.clipboard.readText());
-  expect(text).toContain('**chainwalk trace**: tcp 10.244.0.5:40000 → 10.96.12.34:80');
-  expect(text).toMatch(/\| 1 \| PREROUTING \| nat:PREROUTING:1 \| JUMP:KUBE-SERVICES \| line \d+: `-A PREROUTING/);
+  expect(text).toContain('**chainwalk trace**: tcp 10.244.0.12:40000 → 10.96.12.34:80');
+  expect(text).toMatch(/\| 2 \| PREROUTING \| nat:PREROUTING:1 \| JUMP:KUBE-SERVICES \| line \d+: `-A PREROUTING/);
 });
 
 test('a link that would be too long holds only the chains the trace walks, and still restores it', async ({
@@ -50,7 +64,7 @@ test('a link that would be too long holds only the chains the trace walks, and s
   await page.goto('/');
   const panel = page.getByTestId('packet-panel');
   await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  // The sample plus a filter table with 3,000 rules this packet never meets, with hard-to-compress comments.
+  // The sample plus a raw table with 3,000 rules this packet never meets, with hard-to-compress comments.
   let seed = 7;
   const hex = () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -65,10 +79,11 @@ test('a link that would be too long holds only the chains the trace walks, and s
   await editor.locator('.view-lines').click();
   await page.keyboard.press('ControlOrMeta+End');
   // Pasted, as a person would (typing 300 kB takes too long).
-  const extra = `\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:NOISE - [0:0]\n${noise.join('\n')}\nCOMMIT\n`;
+  const extra = `\n*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:NOISE - [0:0]\n${noise.join('\n')}\nCOMMIT\n`;
   await page.evaluate((text) => navigator.clipboard.writeText(text), extra);
   await page.keyboard.press('ControlOrMeta+V');
-  await expect(page.getByTestId('ruleset-summary')).toHaveText('2 tables, 18 chains, 3,024 rules', { timeout: 15_000 });
+  await expect(page.getByTestId('ruleset-summary')).toHaveText('4 tables, 48 chains, 3,088 rules', { timeout: 15_000 });
+  const final = await panel.getByTestId('final').textContent();
   await page.getByRole('button', { name: 'Share' }).click();
   await expect(page.getByTestId('notice')).toContainText('holds only the chains this trace walks');
   const url = page.url();
@@ -77,6 +92,10 @@ test('a link that would be too long holds only the chains the trace walks, and s
   const other = await context.newPage();
   await other.goto(url);
   // Only the walked chains came along: the 3,000 NOISE rules did not.
-  await expect(other.getByTestId('ruleset-summary')).toHaveText('2 tables, 15 chains, 15 rules', { timeout: 15_000 });
-  await expect(other.getByTestId('packet-panel').getByTestId('final')).toContainText('50%: → 10.244.1.5:8080');
+  const summary = other.getByTestId('ruleset-summary');
+  await expect(summary).toHaveText(/^\d tables, \d+ chains, \d+ rules$/, { timeout: 15_000 });
+  const [, chains, rules] = /(\d+) chains, (\d+) rules/.exec((await summary.textContent()) ?? '') ?? [];
+  expect(Number(chains)).toBeLessThan(48);
+  expect(Number(rules)).toBeLessThan(88);
+  await expect(other.getByTestId('packet-panel').getByTestId('final')).toHaveText(final ?? '');
 });

@@ -21,8 +21,8 @@ test('the page opens on the sample dump, offline and without console errors', as
   // The sample dump is in the Monaco editor, highlighted as iptables-save.
   const editor = page.getByTestId('editor').locator('.monaco-editor');
   await expect(editor).toBeVisible({ timeout: 15_000 });
-  await expect(editor.locator('.view-lines')).toContainText('*nat');
-  await expect(editor.locator('.view-lines')).toContainText('-j KUBE-SERVICES');
+  await expect(editor.locator('.view-lines')).toContainText('*filter');
+  await expect(editor.locator('.view-lines')).toContainText('-j KUBE-PROXY-FIREWALL');
 
   await page.screenshot({ path: 'test-results/smoke.png', fullPage: true });
   expect(consoleErrors).toEqual([]);

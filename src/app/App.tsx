@@ -15,61 +15,68 @@ export function App() {
   usePermalink();
 
   return (
-    <div className="flex min-h-screen flex-col bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
-      <header className="flex items-start justify-between gap-4 border-b border-slate-200 px-6 py-4 dark:border-slate-800">
-        <div>
+    <div className="flex min-h-screen flex-col bg-white text-slate-900 lg:h-screen dark:bg-slate-950 dark:text-slate-100">
+      <header className="flex items-center justify-between gap-4 border-b border-slate-200 px-4 py-2 dark:border-slate-800">
+        <div className="min-w-0">
           <h1 className="text-xl font-semibold tracking-tight">chainwalk</h1>
-          <p className="text-sm text-slate-600 dark:text-slate-400">
+          <p className="truncate text-sm text-slate-600 dark:text-slate-400">
             Paste a node&rsquo;s <code className="font-mono">iptables-save</code> and walk a packet through it as
-            netfilter does. Pick a path below the graph to follow it; Share makes a link to this exact trace.
+            netfilter does. Share makes a link to this exact trace.
           </p>
         </div>
-        <div className="flex gap-2">
-          <button
-            type="button"
-            onClick={() => void copyTraceMarkdown()}
-            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-          >
-            Copy as Markdown
-          </button>
-          <button
-            type="button"
-            onClick={() => void shareCurrentTrace()}
-            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-          >
-            Share
-          </button>
+        <div className="flex shrink-0 gap-2">
+          {(
+            [
+              ['Copy as Markdown', copyTraceMarkdown],
+              ['Share', shareCurrentTrace],
+            ] as const
+          ).map(([label, action]) => (
+            <button
+              key={label}
+              type="button"
+              onClick={() => void action()}
+              className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              {label}
+            </button>
+          ))}
         </div>
       </header>
       {notice && (
         <p
           role="status"
           data-testid="notice"
-          className="border-b border-amber-300 bg-amber-50 px-6 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+          className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
         >
           {notice}
         </p>
       )}
-      <main className="flex flex-1 flex-col gap-2 p-4">
-        <EngineStatus />
-        <div className="grid min-h-[32rem] flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(18rem,1fr)_2fr]">
-          <div className="flex flex-col gap-1">
+      <main className="flex min-h-0 flex-1 flex-col gap-2 px-4 py-2">
+        <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+          <EngineStatus />
+          <p className="text-xs text-slate-600 dark:text-slate-400" data-testid="hint">
+            Next: pick a scenario on the right, step with ‹ › (or space and the arrow keys), or paste your own
+            node&rsquo;s <code className="font-mono">iptables-save</code> into the editor.
+          </p>
+        </div>
+        <div className="grid min-h-0 flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(16rem,1fr)_minmax(0,1.5fr)_minmax(22rem,27rem)]">
+          <section aria-label="input" className="flex min-h-[24rem] flex-col gap-1 lg:min-h-0">
             <h2 className="text-sm font-medium">iptables-save dump</h2>
-            <div className="min-h-[28rem] flex-1 overflow-hidden rounded-md border border-slate-300 dark:border-slate-700">
+            <div className="min-h-0 flex-1 overflow-hidden rounded-md border border-slate-300 dark:border-slate-700">
               <Suspense fallback={<p className="p-3 text-sm text-slate-500">Loading the editor…</p>}>
                 <EditorPane />
               </Suspense>
             </div>
-          </div>
-          <div className="flex flex-col gap-2">
-            <section
-              aria-label="chain graph"
-              className="min-h-[24rem] flex-1 rounded-md border border-slate-200 dark:border-slate-800"
-            >
-              <Canvas />
-            </section>
+          </section>
+          <section
+            aria-label="chain graph"
+            className="min-h-[24rem] rounded-md border border-slate-200 lg:min-h-0 dark:border-slate-800"
+          >
+            <Canvas />
+          </section>
+          <section aria-label="packet" className="min-h-0 overflow-y-auto pr-1">
             <PacketPanel />
-          </div>
+          </section>
         </div>
       </main>
     </div>

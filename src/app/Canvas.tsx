@@ -6,11 +6,13 @@ import {
   MarkerType,
   MiniMap,
   type Node,
+  Panel,
   Position,
   ReactFlow,
 } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { Graph, GraphNode } from '../graph';
+import { PacketToken } from './PacketToken';
 import { useAppStore } from './store';
 
 // The chain graph the worker built, drawn with React Flow. Positions come from the worker
@@ -117,7 +119,13 @@ export function Canvas() {
   const graph = useAppStore((s) => s.graph);
   const step = useAppStore((s) => s.step);
   const current = graph?.path[step] || null;
+  const [follow, setFollow] = useState(false);
   const flow = useMemo(() => (graph ? toFlow(graph, current) : null), [graph, current]);
+  // Open on the packet's route: the chains it walks, not the whole dump.
+  const fitViewOptions = useMemo(
+    () => ({ nodes: graph ? graph.nodes.filter((n) => n.onPath).map((n) => ({ id: n.id })) : [], padding: 0.1 }),
+    [graph],
+  );
   if (!flow) {
     return (
       <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">
@@ -133,14 +141,22 @@ export function Canvas() {
         nodeTypes={nodeTypes}
         colorMode="system"
         fitView
+        fitViewOptions={fitViewOptions}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
       >
         <Background />
-        <MiniMap pannable zoomable />
-        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable style={{ width: 140, height: 90 }} />
+        <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
+        {graph && <PacketToken graph={graph} follow={follow} />}
+        <Panel position="top-right">
+          <label className="flex items-center gap-1 rounded bg-white/90 px-2 py-1 text-xs shadow dark:bg-slate-900/90">
+            <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} />
+            follow the packet
+          </label>
+        </Panel>
       </ReactFlow>
     </div>
   );

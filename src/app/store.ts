@@ -50,6 +50,9 @@ export interface AppState {
   setStep: (step: number) => void;
   playing: boolean;
   setPlaying: (playing: boolean) => void;
+  /** Milliseconds per hop when playing. */
+  speed: number;
+  setSpeed: (speed: number) => void;
   /** The node the packet walks through (overrides of the engine's defaults). */
   context: Partial<NodeContext>;
   setContext: (context: Partial<NodeContext>) => void;
@@ -87,6 +90,8 @@ export const useAppStore = create<AppState>()((set) => ({
   setStep: (step) => set({ step }),
   playing: false,
   setPlaying: (playing) => set({ playing }),
+  speed: 700,
+  setSpeed: (speed) => set({ speed }),
   context: sampleContext,
   setContext: (context) => set({ context, pathIndex: 0, step: 0 }),
   notice: null,

@@ -29,7 +29,7 @@ describe('a trace as Markdown', () => {
     expect(md).toContain(
       '| 1 (below) | 50.00% | sent to 10.244.0.5:80 out of cni0, source masqueraded to 10.244.0.1 |',
     );
-    expect(md).toContain('| 2 | 50.00% | sent to 10.244.1.5:80 out of eth0 |');
+    expect(md).toContain('| 2 | 50.00% | sent to 10.244.1.5:80 out of eth0, source kept |');
     expect(md).toMatch(
       /\| 1 \| PREROUTING \| nat:PREROUTING:1 \| JUMP:KUBE-SERVICES \| line 14: `-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES` \|/,
     );

@@ -1,4 +1,5 @@
-import type { Packet, TracePath, TraceResult } from '../model';
+import type { Packet, TraceResult } from '../model';
+import { hostPort, outcome } from './explain';
 
 // A trace as Markdown, to paste into a ticket: the packet, every path with its probability,
 // and the chosen path's kernel events with the rules that matched.
@@ -6,27 +7,6 @@ import type { Packet, TracePath, TraceResult } from '../model';
 export interface RuleLine {
   line: number;
   text: string;
-}
-
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-function outcome(p: TracePath): string {
-  const f = p.final;
-  const to = hostPort(f.dst, f.dport);
-  switch (f.disposition) {
-    case 'local':
-      return `delivered on the node, ${to}`;
-    case 'out':
-      return `sent to ${to} out of ${f.iface}${f.masqueraded ? `, source masqueraded to ${f.src}` : ''}`;
-    case 'dropped':
-      return f.verdict === 'ACCEPT' ? `accepted, then dropped by routing (${to})` : `dropped (${to})`;
-    case 'rejected':
-      return `rejected (${to})`;
-    default:
-      return `the walk stopped: ${p.error ?? 'error'}`;
-  }
 }
 
 /** Backticks in a rule would end the code span: use a longer fence. */

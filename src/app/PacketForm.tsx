@@ -1,0 +1,197 @@
+import { type ReactNode, useState } from 'react';
+import type { Origin, Packet, Protocol } from '../model';
+import { hostPort } from '../share';
+import { sampleDump, sampleScenarios } from './sample';
+import { useAppStore } from './store';
+
+// What to trace: the packet (or a preset from the dump's Services, or one of the sample's
+// scenarios) and the node it walks through.
+
+const ORIGINS: { value: Origin; label: string }[] = [
+  { value: 'external', label: 'a client outside (uplink)' },
+  { value: 'pod', label: 'a pod on this node' },
+  { value: 'local', label: 'a process on the node' },
+];
+
+const SELECT = 'rounded border border-slate-300 bg-white px-1 py-0.5 dark:border-slate-700 dark:bg-slate-900';
+
+function parseHostPort(text: string): { ip: string; port: number } | null {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text.trim()) ?? /^([0-9.]+):(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 65535) return null;
+  return { ip: m[1], port: Number(m[2]) };
+}
+
+function samePacket(a: Packet, b: Packet): boolean {
+  return (
+    a.origin === b.origin &&
+    a.proto === b.proto &&
+    a.src === b.src &&
+    a.sport === b.sport &&
+    a.dst === b.dst &&
+    a.dport === b.dport
+  );
+}
+
+export function PacketForm() {
+  const packet = useAppStore((s) => s.packet);
+  const setPacket = useAppStore((s) => s.setPacket);
+  const [src, setSrc] = useState(hostPort(packet.src, packet.sport));
+  const [dst, setDst] = useState(hostPort(packet.dst, packet.dport));
+  const s = parseHostPort(src);
+  const d = parseHostPort(dst);
+  const apply = (change: Partial<Packet>) => setPacket({ ...packet, ...change });
+  const presets = useAppStore((st) => st.presets);
+  const onSample = useAppStore((st) => st.dumpText === sampleDump);
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 text-xs"
+      aria-label="packet"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (s && d) apply({ src: s.ip, sport: s.port, dst: d.ip, dport: d.port });
+      }}
+    >
+      {onSample && (
+        <label className="flex basis-full flex-col gap-0.5">
+          what the sample node shows
+          <select
+            className={SELECT}
+            value={sampleScenarios.findIndex((x) => samePacket(x.packet, packet))}
+            onChange={(event) => {
+              const scenario = sampleScenarios[Number(event.target.value)];
+              if (scenario) setPacket(scenario.packet);
+            }}
+          >
+            <option value={-1}>{sampleScenarios.length} scenarios…</option>
+            {sampleScenarios.map((x, i) => (
+              <option key={x.label} value={i}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {presets.length > 0 && (
+        <label className="flex basis-full flex-col gap-0.5">
+          preset from this dump&rsquo;s Services
+          <select
+            className={SELECT}
+            value=""
+            onChange={(event) => {
+              const preset = presets[Number(event.target.value)];
+              if (preset) setPacket(preset.packet);
+            }}
+          >
+            <option value="">{presets.length} packets to try…</option>
+            {presets.map((p, i) => (
+              <option key={p.label} value={i}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label className="flex flex-col gap-0.5">
+        from
+        <select
+          className={SELECT}
+          value={packet.origin}
+          onChange={(event) => apply({ origin: event.target.value as Origin })}
+        >
+          {ORIGINS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5">
+        protocol
+        <select
+          className={SELECT}
+          value={packet.proto}
+          onChange={(event) => apply({ proto: event.target.value as Protocol })}
+        >
+          {['tcp', 'udp', 'sctp'].map((p) => (
+            <option key={p}>{p}</option>
+          ))}
+        </select>
+      </label>
+      {(
+        [
+          ['source', src, setSrc, s],
+          ['destination', dst, setDst, d],
+        ] as const
+      ).map(([label, value, set, parsed]) => (
+        <TextField key={label} label={label} value={value} valid={parsed !== null} width="w-40" onChange={set} />
+      ))}
+      <button
+        type="submit"
+        disabled={!s || !d}
+        className="rounded bg-sky-600 px-2 py-1 font-medium text-white disabled:opacity-50"
+      >
+        Trace
+      </button>
+    </form>
+  );
+}
+
+/** A labelled monospace text field that shows when its value is not valid. */
+function TextField(props: {
+  label: ReactNode;
+  value: string;
+  valid: boolean;
+  width: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <label className="flex flex-col gap-0.5">
+      {props.label}
+      <input
+        className={`${props.width} rounded border bg-white px-1 py-0.5 font-mono dark:bg-slate-900 ${props.valid ? 'border-slate-300 dark:border-slate-700' : 'border-red-500'}`}
+        value={props.value}
+        aria-invalid={!props.valid}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </label>
+  );
+}
+
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+:[0-9a-fA-F:]*)(\/\d{1,3})?$/;
+
+/** The node the packet walks through: its IPs on the uplink and its pod CIDR. */
+export function NodeForm() {
+  const context = useAppStore((s) => s.context);
+  const setContext = useAppStore((s) => s.setContext);
+  const [ips, setIps] = useState((context.nodeIPs ?? ['192.168.0.2']).join(', '));
+  const [pods, setPods] = useState(context.podCIDR ?? '10.244.0.0/24');
+  const list = ips.split(/[\s,]+/).filter(Boolean);
+  const ipsOk = list.length > 0 && list.every((x) => IP.test(x));
+  const podsOk = IP.test(pods) && pods.includes('/');
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 text-xs"
+      aria-label="node"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (ipsOk && podsOk) setContext({ ...context, nodeIPs: list, podCIDR: pods });
+      }}
+    >
+      <TextField
+        label={<>node IPs (the first is the uplink&rsquo;s)</>}
+        value={ips}
+        valid={ipsOk}
+        width="w-56"
+        onChange={setIps}
+      />
+      <TextField label={<>this node&rsquo;s pod CIDR</>} value={pods} valid={podsOk} width="w-36" onChange={setPods} />
+      <button
+        type="submit"
+        disabled={!ipsOk || !podsOk}
+        className="rounded border border-slate-300 px-2 py-1 font-medium disabled:opacity-50 dark:border-slate-700"
+      >
+        Set node
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { sampleContext, sampleDump, sampleScenarios, sampleYaml } from './app/sample';
+import { generateFromYaml } from './kube';
+import { parseIptablesSave } from './parse';
+import { nodeContext, simulate } from './sim';
+
+// The built-in sample is what the first-time visitor sees: it must be exactly what kube-proxy
+// would write for its YAML, load without a diagnostic, and each scenario must show what it says.
+
+const { ruleset, diagnostics } = parseIptablesSave(sampleDump);
+const ctx = nodeContext(sampleContext);
+
+describe('the built-in sample', () => {
+  it('is what chainwalk generate writes for its YAML', () => {
+    const generated = generateFromYaml(sampleYaml, { nodeName: 'node-1', clusterCIDR: '10.244.0.0/16' });
+    const body = sampleDump.split('\n').filter((l) => !l.startsWith('# The built-in') && !l.startsWith('# Written by'));
+    expect(body.join('\n').trimEnd()).toBe(generated.dump.trimEnd());
+  });
+
+  it('loads without errors or warnings', () => {
+    expect(diagnostics).toEqual([]);
+  });
+
+  // label fragment → where every path ends (disposition and destination) and whether masqueraded
+  const expected: [string, string[]][] = [
+    ['ClusterIP', ['out 10.244.0.5:8080 -', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
+    ['Hairpin', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
+    ['API server', ['local 192.168.56.10:6443 -']],
+    ['NodePort from outside', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 masq', 'out 10.244.2.7:8080 masq']],
+    ['allowed source range', ['out 10.244.1.20:8080 masq', 'out 10.244.2.21:8080 masq']],
+    ['outside its ranges', ['dropped 203.0.113.10:80 -']],
+    ['kept on this node', ['out 10.244.0.8:8080 -']],
+    ['no pod here', ['dropped 192.168.56.10:31090 -']],
+    ['without endpoints', ['rejected 10.96.50.5:6379 -']],
+  ];
+
+  it.each(expected)('scenario "%s" ends as it says', (fragment, ends) => {
+    const scenario = sampleScenarios.find((s) => s.label.includes(fragment));
+    if (!scenario) throw new Error(`no scenario "${fragment}"`);
+    const result = simulate(ruleset, ctx, scenario.packet);
+    const got = result.paths
+      .map((p) => `${p.final.disposition} ${p.final.dst}:${p.final.dport} ${p.final.masqueraded ? 'masq' : '-'}`)
+      .sort();
+    expect(got).toEqual(ends);
+    expect(result.paths.reduce((sum, p) => sum + p.probability, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('has a scenario test for every scenario', () => {
+    for (const s of sampleScenarios)
+      expect(
+        expected.some(([f]) => s.label.includes(f)),
+        s.label,
+      ).toBe(true);
+  });
+});
