@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { deflateSync } from 'fflate';
 
 test('Share puts the exact trace in a link, and a fresh browser opening it sees the same path and step', async ({
   page,
@@ -98,4 +99,39 @@ test('a link that would be too long holds only the chains the trace walks, and s
   expect(Number(chains)).toBeLessThan(48);
   expect(Number(rules)).toBeLessThan(88);
   await expect(other.getByTestId('packet-panel').getByTestId('final')).toHaveText(final ?? '');
+});
+
+test('hostile links are refused cleanly: a decompression bomb, and markup where addresses belong', async ({ page }) => {
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+  const bomb = deflateSync(new Uint8Array(80 << 20), { level: 1 });
+  await page.goto(`/#v1.${b64url(bomb)}`);
+  await expect(page.getByTestId('notice')).toContainText(/more than 64 MB.*sample is shown instead/);
+  await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
+
+  const markup = '<img src=x onerror="alert(1)">';
+  const hostile = {
+    kind: 'iptables-save',
+    text: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "${markup}" -j ACCEPT\nCOMMIT\n`,
+    context: { nodeIPs: [markup] },
+    packet: { origin: 'external', proto: 'tcp', src: markup, sport: 1, dst: markup, dport: 2 },
+    path: 0,
+  };
+  await page.goto(`/#v1.${b64url(deflateSync(new TextEncoder().encode(JSON.stringify(hostile))))}`);
+  await page.reload();
+  // Whatever the engine makes of it, the markup stays text and the page stays up.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('chainwalk');
+  await expect(page.getByTestId('packet-panel')).toContainText('is not an IP address');
+  // The graph of what did load is drawn all the same.
+  await expect(page.getByTestId('canvas').locator('.react-flow__node').first()).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('editor').locator('.monaco-editor')).toBeVisible({ timeout: 15_000 });
+  await page.screenshot({ path: 'test-results/hostile-link.png', fullPage: true });
+  expect(dialogs).toEqual([]);
+  expect(errors).toEqual([]);
 });

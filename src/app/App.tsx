@@ -9,6 +9,17 @@ import { useAppStore } from './store';
 // Monaco is big: it loads in its own chunk, after the page is up.
 const EditorPane = lazy(() => import('./EditorPane'));
 
+function InputTitle() {
+  const yaml = useAppStore((s) => s.input.kind === 'kube-yaml');
+  return (
+    <h2 className="text-sm font-medium" data-testid="input-title">
+      {yaml
+        ? 'Service YAML → the rules kube-proxy (iptables mode) would write'
+        : 'iptables-save dump (or Service YAML)'}
+    </h2>
+  );
+}
+
 export function App() {
   const notice = useAppStore((s) => s.notice);
   useEngine();
@@ -61,7 +72,7 @@ export function App() {
         </div>
         <div className="grid min-h-0 flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(16rem,1fr)_minmax(0,1.5fr)_minmax(22rem,27rem)]">
           <section aria-label="input" className="flex min-h-[24rem] flex-col gap-1 lg:min-h-0">
-            <h2 className="text-sm font-medium">iptables-save dump</h2>
+            <InputTitle />
             <div className="min-h-0 flex-1 overflow-hidden rounded-md border border-slate-300 dark:border-slate-700">
               <Suspense fallback={<p className="p-3 text-sm text-slate-500">Loading the editor…</p>}>
                 <EditorPane />

@@ -195,3 +195,53 @@ export function NodeForm() {
     </form>
   );
 }
+
+/** kube-proxy's options, for Service YAML: example endpoints, the local-traffic detector, masquerade-all. */
+export function KubeOptionsForm() {
+  const options = useAppStore((s) => s.kubeOptions);
+  const setOptions = useAppStore((s) => s.setKubeOptions);
+  const [cidr, setCidr] = useState(options.clusterCIDR ?? '10.244.0.0/16');
+  const cidrOk = IP.test(cidr) && cidr.includes('/');
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 text-xs"
+      aria-label="kube-proxy options"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (cidrOk) setOptions({ ...options, clusterCIDR: cidr });
+      }}
+    >
+      <label className="flex flex-col gap-0.5">
+        example endpoints
+        <select
+          className={SELECT}
+          value={options.exampleEndpoints ?? 0}
+          onChange={(event) => setOptions({ ...options, exampleEndpoints: Number(event.target.value) })}
+        >
+          <option value={0}>none: Services without endpoints reject</option>
+          {[1, 2, 3].map((n) => (
+            <option key={n} value={n}>
+              {n} example pod{n > 1 ? 's' : ''} on this node, for Services without any
+            </option>
+          ))}
+        </select>
+      </label>
+      <TextField label="cluster CIDR (--cluster-cidr)" value={cidr} valid={cidrOk} width="w-32" onChange={setCidr} />
+      <label className="flex items-center gap-1 pb-1">
+        <input
+          type="checkbox"
+          checked={options.masqueradeAll ?? false}
+          onChange={(event) => setOptions({ ...options, masqueradeAll: event.target.checked })}
+        />
+        --masquerade-all
+      </label>
+      <button
+        type="submit"
+        disabled={!cidrOk}
+        className="rounded border border-slate-300 px-2 py-1 font-medium disabled:opacity-50 dark:border-slate-700"
+      >
+        Set kube-proxy
+      </button>
+    </form>
+  );
+}

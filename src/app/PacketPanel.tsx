@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { NodeForm, PacketForm } from './PacketForm';
+import { KubeOptionsForm, NodeForm, PacketForm } from './PacketForm';
 import { FinalCard, PathChooser, StepCard, StepToolbar, Timeline } from './StepView';
 import { useAppStore } from './store';
 
@@ -17,6 +17,8 @@ export function PacketPanel() {
   const playing = useAppStore((s) => s.playing);
   const setPlaying = useAppStore((s) => s.setPlaying);
   const speed = useAppStore((s) => s.speed);
+  const yaml = useAppStore((s) => s.input.kind === 'kube-yaml');
+  const exampleEndpoints = useAppStore((s) => s.kubeOptions.exampleEndpoints ?? 0);
   const last = path ? path.events.length - 1 : 0;
   const at = Math.min(step, last);
   const event = path?.events[at];
@@ -54,6 +56,19 @@ export function PacketPanel() {
       {/* Re-keyed when the packet is replaced (a permalink), so the fields show the new one. */}
       <PacketForm key={`${packet.origin}${packet.proto}${packet.src}:${packet.sport}>${packet.dst}:${packet.dport}`} />
       <NodeForm key={JSON.stringify(context)} />
+      {yaml && (
+        <fieldset className="rounded border border-slate-200 p-2 dark:border-slate-800">
+          <legend className="px-1 text-xs font-medium">kube-proxy (iptables mode, current layout)</legend>
+          <KubeOptionsForm />
+          {exampleEndpoints > 0 && (
+            <p className="mt-1 text-xs text-amber-700 dark:text-amber-300" data-testid="example-endpoints">
+              Services without endpoints get {exampleEndpoints} <strong>example</strong> pod
+              {exampleEndpoints > 1 ? 's' : ''} from this node&rsquo;s pod CIDR, so the walk reaches a pod. Paste
+              EndpointSlices or Pods to use real ones.
+            </p>
+          )}
+        </fieldset>
+      )}
       {result && <PathChooser result={result} />}
       {result && result.paths.length === 0 && (
         <p className="text-xs text-slate-500">No path: {result.notes.join('; ') || 'nothing to trace'}.</p>

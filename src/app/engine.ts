@@ -27,6 +27,8 @@ export function useEngine(): void {
   const setDiagnostics = useAppStore((s) => s.setDiagnostics);
   const pathIndex = useAppStore((s) => s.pathIndex);
   const context = useAppStore((s) => s.context);
+  const kubeOptions = useAppStore((s) => s.kubeOptions);
+  const setInput = useAppStore((s) => s.setInput);
 
   useEffect(() => {
     const engine = startEngine();
@@ -49,7 +51,9 @@ export function useEngine(): void {
         kind: 'parse',
         text: dumpText,
         nodeIP: context.nodeIPs?.[0]?.split('/')[0],
+        kube: { ...kubeOptions, podCIDR: context.podCIDR },
       });
+      setInput(parsed.input);
       setPresets(parsed.presets);
       setDiagnostics(parsed.diagnostics);
       setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
@@ -77,5 +81,17 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult, setPresets, setDiagnostics]);
+  }, [
+    dumpText,
+    packet,
+    context,
+    kubeOptions,
+    pathIndex,
+    setEngine,
+    setGraph,
+    setResult,
+    setPresets,
+    setDiagnostics,
+    setInput,
+  ]);
 }

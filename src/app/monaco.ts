@@ -4,6 +4,8 @@ import * as monaco from 'monaco-editor/editor';
 import 'monaco-editor/features/hover/register';
 import 'monaco-editor/features/gotoSymbol/register';
 import 'monaco-editor/features/find/register';
+// Service YAML is the other input (src/kube).
+import 'monaco-editor/languages/definitions/yaml/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 
 (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new EditorWorker() };

@@ -25,16 +25,25 @@ export function usePermalink(): void {
 
 /** Puts the current trace in the address bar (and on the clipboard when the browser allows). */
 export async function shareCurrentTrace(): Promise<void> {
-  const { dumpText, context, packet, pathIndex, step, setNotice } = useAppStore.getState();
-  const link = (text: string) =>
-    `${window.location.origin}${window.location.pathname}#${encodePermalink({ kind: 'iptables-save', text, context, packet, path: pathIndex, step })}`;
-  let url = link(dumpText);
+  const { dumpText, context, packet, pathIndex, step, setNotice, input, kubeOptions } = useAppStore.getState();
+  const yaml = input.kind === 'kube-yaml';
+  const link = (text: string, asDump: boolean) =>
+    `${window.location.origin}${window.location.pathname}#${encodePermalink({
+      kind: asDump ? 'iptables-save' : input.kind,
+      text,
+      ...(asDump || !yaml ? {} : { kube: kubeOptions }),
+      context,
+      packet,
+      path: pathIndex,
+      step,
+    })}`;
+  let url = link(dumpText, false);
   let sliced = false;
   if (url.length > COMFORTABLE_LINK) {
     // Too long for a ticket or a chat: share only the chains this trace walks (a valid dump that walks it the same way).
     const slice = await requestSlice().catch(() => null);
     if (slice) {
-      const shorter = link(slice);
+      const shorter = link(slice, true);
       if (shorter.length < url.length) {
         url = shorter;
         sliced = true;
@@ -53,7 +62,7 @@ export async function shareCurrentTrace(): Promise<void> {
   const where = copied ? 'copied (and in the address bar)' : 'in the address bar';
   const what = sliced
     ? 'it holds only the chains this trace walks, as a valid dump, with the node, the packet, the path and the step'
-    : 'it holds the dump, the node, the packet, the path and the step';
+    : `it holds the ${yaml ? 'YAML and kube-proxy’s options' : 'dump'}, the node, the packet, the path and the step`;
   setNotice(
     `Link ${where}, ${size}: ${what}. Nothing was sent anywhere.${url.length > COMFORTABLE_LINK ? ' It is still long for most tickets and chats: “Copy as Markdown” gives a shorter record.' : ''}`,
   );

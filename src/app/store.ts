@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Graph, PacketPreset } from '../graph';
 import type { Diagnostic, NodeContext, Packet, TracePath, TraceResult } from '../model';
-import type { RulesetSummary, RuleText } from '../worker';
+import type { InputInfo, KubeInputOptions, RulesetSummary, RuleText } from '../worker';
 import { sampleContext, sampleDump, samplePacket } from './sample';
 
 /** What the engine worker last said, as the page shows it. */
@@ -21,9 +21,15 @@ export interface EngineView {
 // One store for the page. Components read it through narrow selectors, e.g. useAppStore((s) => s.dumpText).
 // Parsing and simulation happen in the worker (src/worker/); the store only holds what the page renders.
 export interface AppState {
-  /** The iptables-save text in the editor. */
+  /** The text in the editor: an iptables-save dump, or Kubernetes YAML. */
   dumpText: string;
   setDumpText: (dumpText: string) => void;
+  /** What the worker took the text for (and, for YAML, the dump it generated). */
+  input: InputInfo;
+  setInput: (input: InputInfo) => void;
+  /** kube-proxy's options for YAML input. */
+  kubeOptions: KubeInputOptions;
+  setKubeOptions: (kubeOptions: KubeInputOptions) => void;
   packet: Packet;
   engine: EngineView;
   setEngine: (update: Partial<EngineView>) => void;
@@ -60,12 +66,23 @@ export interface AppState {
   notice: string | null;
   setNotice: (notice: string | null) => void;
   /** Replaces the whole trace at once (opening a permalink). */
-  restore: (s: { text: string; context: Partial<NodeContext>; packet: Packet; path: number; step?: number }) => void;
+  restore: (s: {
+    text: string;
+    kube?: KubeInputOptions;
+    context: Partial<NodeContext>;
+    packet: Packet;
+    path: number;
+    step?: number;
+  }) => void;
 }
 
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
   setDumpText: (dumpText) => set({ dumpText }),
+  input: { kind: 'iptables-save' },
+  setInput: (input) => set({ input }),
+  kubeOptions: { exampleEndpoints: 2, clusterCIDR: '10.244.0.0/16', masqueradeAll: false },
+  setKubeOptions: (kubeOptions) => set({ kubeOptions }),
   packet: samplePacket,
   engine: { status: 'starting', errors: 0, kept: false },
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
@@ -96,6 +113,14 @@ export const useAppStore = create<AppState>()((set) => ({
   setContext: (context) => set({ context, pathIndex: 0, step: 0 }),
   notice: null,
   setNotice: (notice) => set({ notice }),
-  restore: ({ text, context, packet, path, step }) =>
-    set({ dumpText: text, context, packet, pathIndex: path, step: step ?? 0, playing: false }),
+  restore: ({ text, kube, context, packet, path, step }) =>
+    set((state) => ({
+      dumpText: text,
+      kubeOptions: kube ? { ...state.kubeOptions, ...kube } : state.kubeOptions,
+      context,
+      packet,
+      pathIndex: path,
+      step: step ?? 0,
+      playing: false,
+    })),
 }));

@@ -8,6 +8,7 @@ export {
   decodePermalink,
   encodePermalink,
   MAX_FRAGMENT,
+  type ShareKubeOptions,
   type ShareStateV1,
 } from './permalink';
 export { sliceDump } from './slice';

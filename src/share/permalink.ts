@@ -5,10 +5,19 @@ import type { NodeContext, Origin, Packet, Protocol } from '../model';
 // Decoding is bounded (fragment length, inflated size) and validated field by field: a bad link
 // gives a message, never an exception or a broken page.
 
+/** kube-proxy's options a YAML input was generated with. */
+export interface ShareKubeOptions {
+  exampleEndpoints?: number;
+  clusterCIDR?: string;
+  masqueradeAll?: boolean;
+}
+
 export interface ShareStateV1 {
-  /** What the input text is. */
-  kind: 'iptables-save';
+  /** What the input text is: a dump, or Service YAML (traced through what kube-proxy would write). */
+  kind: 'iptables-save' | 'kube-yaml';
   text: string;
+  /** For YAML: the options its rules were generated with. */
+  kube?: ShareKubeOptions;
   context: Partial<NodeContext>;
   packet: Packet;
   /** The path shown (index into the trace's paths). */
@@ -76,8 +85,31 @@ function validate(value: unknown): DecodeResult {
   const fail = (message: string): DecodeResult => ({ ok: false, message: `This link is damaged: ${message}.` });
   if (typeof value !== 'object' || value === null) return fail('it holds no trace');
   const v = value as Record<string, unknown>;
-  if (v.kind !== 'iptables-save') return fail(`unknown input kind ${JSON.stringify(v.kind)}`);
+  if (v.kind !== 'iptables-save' && v.kind !== 'kube-yaml') return fail(`unknown input kind ${JSON.stringify(v.kind)}`);
   if (typeof v.text !== 'string') return fail('the dump is missing');
+  let kube: ShareKubeOptions | undefined;
+  if (v.kube !== undefined) {
+    const k = v.kube as Record<string, unknown>;
+    if (typeof k !== 'object' || k === null) return fail('the kube-proxy options are not an object');
+    kube = {};
+    if (k.exampleEndpoints !== undefined) {
+      if (
+        !Number.isInteger(k.exampleEndpoints) ||
+        (k.exampleEndpoints as number) < 0 ||
+        (k.exampleEndpoints as number) > 16
+      )
+        return fail('the number of example endpoints is not 0 to 16');
+      kube.exampleEndpoints = k.exampleEndpoints as number;
+    }
+    if (k.clusterCIDR !== undefined) {
+      if (!isShortString(k.clusterCIDR, 64)) return fail('the cluster CIDR is not a short string');
+      kube.clusterCIDR = k.clusterCIDR;
+    }
+    if (k.masqueradeAll !== undefined) {
+      if (typeof k.masqueradeAll !== 'boolean') return fail('masqueradeAll is not true or false');
+      kube.masqueradeAll = k.masqueradeAll;
+    }
+  }
   const p = v.packet as Record<string, unknown> | undefined;
   if (typeof p !== 'object' || p === null) return fail('the packet is missing');
   if (!ORIGINS.includes(p.origin as Origin)) return fail('the packet’s origin is not external, pod or local');
@@ -120,8 +152,9 @@ function validate(value: unknown): DecodeResult {
   return {
     ok: true,
     state: {
-      kind: 'iptables-save',
+      kind: v.kind,
       text: v.text,
+      ...(kube ? { kube } : {}),
       context,
       packet,
       path: path as number,

@@ -1,10 +1,11 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
 import { buildGraph, packetPresets } from '../graph';
-import type { Ruleset, TraceResult } from '../model';
+import type { Diagnostic, Ruleset, TraceResult } from '../model';
 import { getRule, parseIptablesSave } from '../parse';
 import { sliceDump } from '../share';
 import { nodeContext, simulate } from '../sim';
+import { prepareInput } from './input';
 import {
   type EngineRequest,
   type EngineResponse,
@@ -70,7 +71,14 @@ export function summarize(ruleset: Ruleset): RulesetSummary {
 }
 
 function parse(state: EngineState, request: ParseRequest, elapsed: () => number): Handled {
-  const { ruleset, diagnostics } = parseIptablesSave(request.text, { checkRules: request.checkRules ?? true });
+  const input = prepareInput(request.text, request.kube);
+  const parsed = parseIptablesSave(input.dump, { checkRules: request.checkRules ?? true });
+  const { ruleset } = parsed;
+  // For YAML the markers are the YAML's; a flaw in the generated text is chainwalk's, said once.
+  const diagnostics =
+    input.info.kind === 'iptables-save'
+      ? parsed.diagnostics
+      : [...input.diagnostics, ...generatedFlaws(parsed.diagnostics)];
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   // While the input is broken the page keeps showing the last good graph (issue 3, "Editor").
   const kept = errors > 0 && state.ruleset !== null;
@@ -87,9 +95,21 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
       kept,
       revision: next.revision,
       presets: packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
+      input: input.info,
       ms: elapsed(),
     },
   };
+}
+
+function generatedFlaws(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics
+    .filter((d) => d.severity === 'error')
+    .slice(0, 1)
+    .map((d) => ({
+      ...d,
+      message: `the generated iptables-save has an error at its line ${d.span.line}: ${d.message} (a bug in chainwalk: please report it)`,
+      span: { line: 1, column: 1, length: 0 },
+    }));
 }
 
 function trace(state: EngineState, request: TraceRequest, elapsed: () => number): Handled {
@@ -112,7 +132,8 @@ function trace(state: EngineState, request: TraceRequest, elapsed: () => number)
 
 function graph(state: EngineState, request: GraphRequest, elapsed: () => number): Handled {
   if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
-  const index = state.trace ? (request.path ?? 0) : null;
+  // A trace with no path (the packet was invalid) emphasises nothing: the graph is still drawn.
+  const index = state.trace && state.trace.paths.length > 0 ? (request.path ?? 0) : null;
   const path = index === null ? undefined : state.trace?.paths[index];
   if (index !== null && !path)
     return failure(state, request, `the trace has ${state.trace?.paths.length ?? 0} paths; there is no path ${index}`);

@@ -9,4 +9,5 @@ export {
   StaleRequestError,
   startEngine,
 } from './client';
+export { type GeneratedService, type InputInfo, type InputKind, type KubeInputOptions, sniffInput } from './input';
 export type * from './protocol';

@@ -4,6 +4,7 @@
 
 import type { Graph, GraphOptions, PacketPreset } from '../graph';
 import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
+import type { InputInfo, KubeInputOptions } from './input';
 
 export type RequestKind = 'parse' | 'trace' | 'graph' | 'slice';
 
@@ -20,6 +21,8 @@ export interface ParseRequest {
   checkRules?: boolean;
   /** Where NodePort presets are aimed (default 192.168.0.2). */
   nodeIP?: string;
+  /** kube-proxy's options, when the text is Kubernetes YAML. */
+  kube?: KubeInputOptions;
 }
 
 /** Walk a packet through the last good ruleset. */
@@ -74,6 +77,8 @@ export interface ParseResponse {
   revision: number;
   /** Packets worth tracing, from the ruleset in use (its Services). */
   presets: PacketPreset[];
+  /** What the text was: a dump, or YAML and the dump generated from it. */
+  input: InputInfo;
   ms: number;
 }
 

@@ -1,0 +1,81 @@
+// What the user typed, made into a dump: an iptables-save text is used as it is; Kubernetes YAML or
+// JSON (Services, EndpointSlices, Endpoints, Nodes, Pods, Lists) becomes the iptables-save text a
+// current kube-proxy would write for it (src/kube). The format is sniffed; no switch is needed.
+import { generateFromYaml } from '../kube';
+import type { Diagnostic } from '../model';
+
+export type InputKind = 'iptables-save' | 'kube-yaml';
+
+/** kube-proxy's options for YAML input (the node-context panel's "kube-proxy" block). */
+export interface KubeInputOptions {
+  /** Invent this many ready endpoints, on this node, for Services that have none. */
+  exampleEndpoints?: number;
+  /** kube-proxy's --cluster-cidr: the local-traffic detector. */
+  clusterCIDR?: string;
+  /** Where example endpoints get their IPs: this node's pod CIDR. */
+  podCIDR?: string;
+  masqueradeAll?: boolean;
+}
+
+/** A Service port's chains and where the Service is in the YAML, to link the two both ways. */
+export interface GeneratedService {
+  servicePortName: string;
+  chains: string[];
+  /** The Service's document in the YAML (1-based line). */
+  line: number;
+  /** The port's entry in the YAML. */
+  portLine: number;
+}
+
+export type InputInfo =
+  | { kind: 'iptables-save' }
+  | { kind: 'kube-yaml'; generated: string; services: GeneratedService[]; exampleEndpoints: number };
+
+export interface PreparedInput {
+  /** The iptables-save text to parse. */
+  dump: string;
+  info: InputInfo;
+  /** Diagnostics about the YAML itself (line and column in what the user typed). */
+  diagnostics: Diagnostic[];
+}
+
+const YAML_START = /^(apiVersion|kind|items|metadata|spec)\s*:|^---(\s|$)|^%YAML/;
+
+/** Whether a text is Kubernetes YAML/JSON or an iptables-save dump, from its first meaningful line. */
+export function sniffInput(text: string): InputKind {
+  const limit = Math.min(text.length, 64 * 1024);
+  let start = 0;
+  while (start < limit) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('{') || line.startsWith('['))
+      return /"(kind|apiVersion)"\s*:/.test(text.slice(0, limit)) ? 'kube-yaml' : 'iptables-save';
+    return YAML_START.test(line) ? 'kube-yaml' : 'iptables-save';
+  }
+  return 'iptables-save';
+}
+
+export function prepareInput(text: string, options: KubeInputOptions = {}): PreparedInput {
+  if (sniffInput(text) === 'iptables-save') return { dump: text, info: { kind: 'iptables-save' }, diagnostics: [] };
+  const exampleEndpoints = options.exampleEndpoints ?? 0;
+  const result = generateFromYaml(text, {
+    exampleEndpoints,
+    clusterCIDR: options.clusterCIDR,
+    podCIDR: options.podCIDR,
+    masqueradeAll: options.masqueradeAll,
+  });
+  const services = result.services.map((s) => ({
+    servicePortName: s.servicePortName,
+    chains: s.chains,
+    line: s.service.span.line,
+    portLine: s.port.span.line,
+  }));
+  return {
+    dump: result.dump,
+    info: { kind: 'kube-yaml', generated: result.dump, services, exampleEndpoints },
+    diagnostics: result.diagnostics,
+  };
+}
