@@ -126,3 +126,21 @@ test('a token carries the packet hop by hop; with reduced motion it jumps; the c
   await expect(token).toHaveAttribute('data-step', '3');
   expect(await token.evaluate((el) => getComputedStyle(el).animationName)).toBe('none');
 });
+
+test('the chain graph exports as a PNG', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('canvas').locator('.react-flow__node').first()).toBeVisible({ timeout: 15_000 });
+  const started = Date.now();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export PNG' }).click({ noWaitAfter: true });
+  const file = await download;
+  console.log(`PNG export: ${Date.now() - started} ms`);
+  expect(file.suggestedFilename()).toBe('chainwalk-graph.png');
+  await file.saveAs('test-results/graph-export.png');
+  const path = await file.path();
+  const bytes = readFileSync(path);
+  // A PNG, of real size (a blank image of this size compresses to a few kB).
+  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(bytes.length).toBeGreaterThan(20_000);
+  await expect(page.getByTestId('notice')).toContainText('saved as chainwalk-graph.png');
+});

@@ -12,6 +12,7 @@ import {
 } from '@xyflow/react';
 import { memo, useMemo, useState } from 'react';
 import type { Graph, GraphNode } from '../graph';
+import { ExportPng } from './ExportPng';
 import { PacketToken } from './PacketToken';
 import { useAppStore } from './store';
 
@@ -151,6 +152,7 @@ export function Canvas() {
         <MiniMap pannable zoomable style={{ width: 140, height: 90 }} />
         <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
         {graph && <PacketToken graph={graph} follow={follow} />}
+        {graph && <ExportPng graph={graph} />}
         <Panel position="top-right">
           <label className="flex items-center gap-1 rounded bg-white/90 px-2 py-1 text-xs shadow dark:bg-slate-900/90">
             <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} />
