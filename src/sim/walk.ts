@@ -112,6 +112,8 @@ interface Walk {
   cur: State | null;
   ruleId: number;
   env: MatchEnv;
+  /** Facts the matches of the rule being evaluated recorded (set lookups), for its event. */
+  ruleNotes: string[];
 }
 
 /** Headers are never changed in place: events share them, and a rewrite makes a new one (of one shape). */
@@ -207,12 +209,16 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     steps: 0,
     cur: null,
     ruleId: -1,
+    ruleNotes: [],
     env: {
       routing,
       ctx,
       assume: (what) => {
         const s = w.cur as State;
         s.assumptions.push({ ruleId: w.ruleId, location: ruleLocation(ruleset, w.ruleId), what });
+      },
+      note: (what) => {
+        w.ruleNotes.push(what);
       },
     },
   };
@@ -421,6 +427,7 @@ function step(w: Walk, s: State): [State, State] | null {
   w.cur = s;
   w.ruleId = ruleId;
   const assumedBefore = s.assumptions.length;
+  if (w.ruleNotes.length > 0) w.ruleNotes.length = 0;
   if (!headerMatches(rule, pv)) return null;
   let statIndex = 0;
   for (const m of rule.matches) {
@@ -498,7 +505,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
   const before = s.h;
   const chainName = (s.table as Table).chains[rule.chain].name;
   const t: Target = rule.target;
-  const notes: string[] = [];
+  const notes: string[] = w.ruleNotes.length > 0 ? [...w.ruleNotes] : [];
   const ev = (verdict: string) =>
     emit(
       w,
