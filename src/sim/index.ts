@@ -3,5 +3,5 @@
 // Out: every path the packet can take, each with its probability, kernel-style events and final header.
 
 export { IPVS_DUMMY, inferNodeIPs, nodeContext, nodeContextFromDump } from './context';
-export { type ContractJson, toContractJson } from './contract';
+export { type ContractIpvsEvent, type ContractJson, toContractJson } from './contract';
 export { simulate } from './walk';
