@@ -163,3 +163,73 @@ describe('IPVS in the walk', () => {
     expect(r.paths[0].routes[0]).toMatchObject({ decision: 'forward' });
   });
 });
+
+describe('IPVS services beyond ClusterIP rr', () => {
+  // No filter rules: what IPVS itself does.
+  const base = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n`;
+  const walk = (ipvsadm: string, packet: Partial<Packet> & Pick<Packet, 'src' | 'dst' | 'dport'>) => {
+    const d = parseNodeDump(base + ipvsadm);
+    expect(d.diagnostics).toEqual([]);
+    const r = simulate(d.ruleset, nodeContextFromDump(d), { origin: 'pod', proto: 'tcp', sport: 40000, ...packet });
+    expect(r.paths.reduce((n, p) => n + p.probability, 0)).toBeCloseTo(1, 12);
+    return r;
+  };
+
+  it('sh picks one real server from the source address: a single path, no split', () => {
+    const svc =
+      '-A -t 10.96.0.30:80 -s sh\n-a -t 10.96.0.30:80 -r 10.0.0.1:80 -m -w 1\n-a -t 10.96.0.30:80 -r 10.0.0.2:80 -m -w 1\n-a -t 10.96.0.30:80 -r 10.0.0.3:80 -m -w 1\n';
+    // 10.244.1.5 → bucket 115 (ip_vs_sh_hashkey) → the 115 % 3 = 1st server (0-based).
+    const r = walk(svc, { src: '10.244.1.5', dst: '10.96.0.30', dport: 80 });
+    expect(r.paths.map((p) => p.final.dst)).toEqual(['10.0.0.2']);
+    expect(r.paths[0].ipvs?.[0].notes).toContain('sh: bucket 115 of 256 by source address (ip_vs_sh.c)');
+  });
+
+  it('a fwmark service matches the packet mark before any address service', () => {
+    const svc =
+      '-A -f 7 -s rr\n-a -f 7 -r 10.0.0.7:80 -m -w 1\n-A -t 10.96.0.30:80 -s rr\n-a -t 10.96.0.30:80 -r 10.0.0.1:80 -m -w 1\n';
+    expect(walk(svc, { src: '10.244.0.9', dst: '10.96.0.30', dport: 80, mark: 7 }).paths[0].final.dst).toBe('10.0.0.7');
+    expect(walk(svc, { src: '10.244.0.9', dst: '10.96.0.30', dport: 80 }).paths[0].final.dst).toBe('10.0.0.1');
+  });
+
+  it('persistence is an assumption the step states: a new client is scheduled', () => {
+    const svc = '-A -t 10.96.0.30:80 -s rr -p 10800\n-a -t 10.96.0.30:80 -r 10.0.0.1:80 -m -w 1\n';
+    const notes = walk(svc, { src: '10.244.0.9', dst: '10.96.0.30', dport: 80 }).paths[0].ipvs?.[0].notes ?? [];
+    expect(notes.some((n) => n.startsWith('persistent 10800s (netmask 255.255.255.255)'))).toBe(true);
+  });
+
+  it('a local real server (a hostNetwork endpoint): IPVS accepts and the INPUT hook goes on to local delivery', () => {
+    const svc = '-A -t 10.96.0.1:443 -s rr\n-a -t 10.96.0.1:443 -r 192.168.0.2:6443 -m -w 1\n';
+    const r = walk(svc, { src: '10.244.0.9', dst: '10.96.0.1', dport: 443 });
+    expect(r.paths[0].final).toMatchObject({ disposition: 'local', dst: '192.168.0.2', dport: 6443 });
+    expect(r.paths[0].ipvs?.map((e) => e.verdict)).toEqual(['ACCEPT', 'ACCEPT']);
+    // nat INPUT still runs after IPVS (priority 100 > 99).
+    expect(r.paths[0].events.at(-1)).toMatchObject({ table: 'nat', chain: 'INPUT', kind: 'policy' });
+  });
+
+  it('a service address with no virtual service on that port: accepted and delivered locally, with a note', () => {
+    const svc = '-A -t 10.96.0.30:80 -s rr\n-a -t 10.96.0.30:80 -r 10.0.0.1:80 -m -w 1\n';
+    const r = walk(svc, { src: '10.244.0.9', dst: '10.96.0.30', dport: 8080 });
+    expect(r.paths[0].final).toMatchObject({ disposition: 'local', dst: '10.96.0.30', iface: 'cni0' });
+    expect(r.paths[0].ipvs).toMatchObject([{ action: 'no-service', verdict: 'ACCEPT' }]);
+  });
+
+  it('IPv6 services are matched by family and address', () => {
+    const text =
+      '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -s fd00:10:244::/64 -j RETURN\nCOMMIT\n' +
+      '-A -t [fd00::10]:80 -s wrr\n-a -t [fd00::10]:80 -r [fd00:10:244::5]:8080 -m -w 3\n-a -t [fd00::10]:80 -r [fd00:10:244::6]:8080 -m -w 1\n';
+    const d = parseNodeDump(text);
+    expect(d.ruleset6).not.toBeNull();
+    const r = simulate(d.ruleset6 ?? d.ruleset, nodeContextFromDump(d, { podCIDR: 'fd00:10:244::/64' }), {
+      origin: 'pod',
+      proto: 'tcp',
+      src: 'fd00:10:244::9',
+      sport: 40000,
+      dst: 'fd00::10',
+      dport: 80,
+    });
+    expect(r.paths.map((p) => [p.probability, p.final.dst])).toEqual([
+      [0.75, 'fd00:10:244::5'],
+      [0.25, 'fd00:10:244::6'],
+    ]);
+  });
+});

@@ -865,6 +865,10 @@ function forward(w: Walk, s: State, svc: IpvsVirtualService, rs: IpvsRealServer)
   } else if (rs.forward === 'tunnel') notes.push(`IPIP tunnel to ${rs.address}: the inner header is shown unchanged`);
   else if (rs.forward === 'route') notes.push(`direct routing to ${rs.address}: the header is unchanged`);
   s.pv = null;
+  // ip_vs_nat_send_or_cont sets skb->ipvs_property for local and remote real servers alike; with
+  // net.ipv4.vs.conntrack=1 (kube-proxy sets it) the packet keeps its conntrack entry, so nat
+  // POSTROUTING (MASQUERADE) still sees it.
+  s.ipvsProperty = true;
   const local = addrType(w.routing, rs.address) === 'LOCAL';
   if (local || rs.forward === 'local') {
     // ip_vs_nat_send_or_cont / ip_vs_null_xmit: a local real server → NF_ACCEPT, the hook goes on.
@@ -895,7 +899,6 @@ function forward(w: Walk, s: State, svc: IpvsVirtualService, rs: IpvsRealServer)
     span: rs.span,
     notes,
   });
-  s.ipvsProperty = true;
   s.dstNatDone = true;
   s.table = null;
   s.frames = [];
