@@ -906,6 +906,5 @@ function forward(w: Walk, s: State, svc: IpvsVirtualService, rs: IpvsRealServer)
   s.hook = 'OUTPUT';
   const out = routeOut(w.routing, rs.address);
   s.outIface = out;
-  s.orig = { ...s.orig };
   s.routes.push({ leg: s.leg, after: 'OUTPUT', decision: 'output', iface: out });
 }
