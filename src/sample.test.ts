@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sampleContext, sampleDump, sampleScenarios, sampleYaml } from './app/sample';
+import { ipvsSampleDump, ipvsScenarios, sampleContext, sampleDump, sampleScenarios, sampleYaml } from './app/sample';
 import { generateFromYaml } from './kube';
-import { parseIptablesSave } from './parse';
-import { nodeContext, simulate } from './sim';
+import { parseIptablesSave, parseNodeDump } from './parse';
+import { nodeContext, nodeContextFromDump, simulate } from './sim';
 
 // The built-in sample is what the first-time visitor sees: it must be exactly what kube-proxy
 // would write for its YAML, load without a diagnostic, and each scenario must show what it says.
@@ -47,6 +47,47 @@ describe('the built-in sample', () => {
 
   it('has a scenario test for every scenario', () => {
     for (const s of sampleScenarios)
+      expect(
+        expected.some(([f]) => s.label.includes(f)),
+        s.label,
+      ).toBe(true);
+  });
+});
+
+describe('the built-in IPVS sample', () => {
+  const dump = parseNodeDump(ipvsSampleDump);
+  const ipvsCtx = nodeContextFromDump(dump, sampleContext);
+
+  it('is an IPVS-mode paste that loads without errors', () => {
+    expect(dump.mode).toBe('ipvs');
+    expect(dump.sections.map((s) => s.kind)).toEqual(['iptables-save', 'iptables-save', 'ipset-save', 'ipvsadm-save']);
+    expect(dump.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  // label fragment → where every path ends, and whether masqueraded
+  const expected: [string, string[]][] = [
+    ['ClusterIP: ipset match', ['out 10.244.0.5:8080 -', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
+    ['Hairpin', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
+    ['API server', ['local 192.168.56.10:6443 -']],
+    ['NodePort from outside', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 masq', 'out 10.244.2.7:8080 masq']],
+    ['allowed source range', ['out 10.244.1.20:8080 masq', 'out 10.244.2.21:8080 masq']],
+    ['outside its ranges', ['dropped 203.0.113.10:80 -']],
+    ['pod on this node, source kept', ['out 10.244.0.8:8080 -']],
+    ['no real server', ['rejected 10.96.50.5:6379 -']],
+  ];
+
+  it.each(expected)('scenario "%s" ends as it says', (fragment, ends) => {
+    const scenario = ipvsScenarios.find((s) => s.label.includes(fragment));
+    if (!scenario) throw new Error(`no scenario "${fragment}"`);
+    const result = simulate(dump.ruleset, ipvsCtx, scenario.packet);
+    const got = result.paths
+      .map((p) => `${p.final.disposition} ${p.final.dst}:${p.final.dport} ${p.final.masqueraded ? 'masq' : '-'}`)
+      .sort();
+    expect(got).toEqual(ends);
+  });
+
+  it('has a scenario test for every scenario', () => {
+    for (const s of ipvsScenarios)
       expect(
         expected.some(([f]) => s.label.includes(f)),
         s.label,

@@ -3,11 +3,40 @@ import { Canvas } from './Canvas';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { PacketPanel } from './PacketPanel';
+import { sampleContext, samples } from './sample';
 import { copyTraceMarkdown, shareCurrentTrace, usePermalink } from './share';
 import { useAppStore } from './store';
 
 // Monaco is big: it loads in its own chunk, after the page is up.
 const EditorPane = lazy(() => import('./EditorPane'));
+
+/** Opens one of the built-in sample nodes, with its first scenario traced. */
+function SamplePicker() {
+  const restore = useAppStore((s) => s.restore);
+  const current = useAppStore((s) => samples.find((x) => x.dump === s.dumpText)?.id ?? '');
+  return (
+    <label className="flex items-center gap-1 text-sm">
+      sample
+      <select
+        aria-label="sample node"
+        className="rounded border border-slate-300 bg-white px-1 py-1 dark:border-slate-700 dark:bg-slate-900"
+        value={current}
+        onChange={(event) => {
+          const sample = samples.find((x) => x.id === event.target.value);
+          if (sample)
+            restore({ text: sample.dump, context: sampleContext, packet: sample.scenarios[0].packet, path: 0 });
+        }}
+      >
+        {current === '' && <option value="">(your own input)</option>}
+        {samples.map((x) => (
+          <option key={x.id} value={x.id}>
+            {x.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 function InputTitle() {
   const yaml = useAppStore((s) => s.input.kind === 'kube-yaml');
@@ -35,7 +64,8 @@ export function App() {
             netfilter does. Share makes a link to this exact trace.
           </p>
         </div>
-        <div className="flex shrink-0 gap-2">
+        <div className="flex shrink-0 items-center gap-2">
+          <SamplePicker />
           {(
             [
               ['Copy as Markdown', copyTraceMarkdown],

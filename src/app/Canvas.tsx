@@ -24,6 +24,7 @@ const KIND_CLASS: Record<string, string> = {
   hook: 'bg-slate-100/60 border-slate-300 dark:bg-slate-900/60 dark:border-slate-700',
   routing: 'bg-amber-50 border-amber-300 dark:bg-amber-950 dark:border-amber-700',
   local: 'bg-amber-50 border-amber-300 dark:bg-amber-950 dark:border-amber-700',
+  ipvs: 'bg-teal-50 border-teal-500 dark:bg-teal-950 dark:border-teal-500',
   base: 'bg-white border-slate-400 dark:bg-slate-800 dark:border-slate-500',
   SERVICES: 'bg-sky-50 border-sky-400 dark:bg-sky-950 dark:border-sky-600',
   NODEPORTS: 'bg-sky-50 border-sky-400 dark:bg-sky-950 dark:border-sky-600',

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { LANGUAGE, monaco } from './monaco';
+import { useCurrentStep } from './steps';
 import { useAppStore } from './store';
 
 // The input in Monaco: edits go to the store (the worker re-parses), diagnostics come back as
@@ -31,11 +32,16 @@ export default function EditorPane() {
   const yaml = input.kind === 'kube-yaml';
   const [tab, setTab] = useState<Tab>('input');
   const shown: Tab = yaml ? tab : 'input';
-  const line = useAppStore((s) => {
-    const e = s.result?.paths[s.pathIndex]?.events[s.step];
-    return e && e.ruleId !== null ? (s.ruleTexts[e.ruleId]?.line ?? null) : null;
-  });
-  const chain = useAppStore((s) => s.result?.paths[s.pathIndex]?.events[s.step]?.chain ?? null);
+  const ruleTexts = useAppStore((s) => s.ruleTexts);
+  const { step } = useCurrentStep();
+  // The rule of a netfilter step; for an IPVS step, its virtual service in the paste.
+  const line =
+    step?.kind === 'netfilter'
+      ? step.event.ruleId !== null
+        ? (ruleTexts[step.event.ruleId]?.line ?? null)
+        : null
+      : (step?.event.span?.line ?? null);
+  const chain = step?.kind === 'netfilter' ? step.event.chain : null;
 
   useEffect(() => {
     if (!host.current) return;

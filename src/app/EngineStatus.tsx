@@ -30,6 +30,15 @@ export function EngineStatus() {
       className="flex flex-wrap gap-x-4 gap-y-1 text-sm text-slate-700 dark:text-slate-300"
     >
       <span data-testid="ruleset-summary">{rulesetLine(engine)}</span>
+      {engine.mode === 'ipvs' && (
+        <span
+          data-testid="mode"
+          className="rounded bg-teal-100 px-1.5 text-teal-900 dark:bg-teal-900 dark:text-teal-100"
+          title="This paste shows kube-proxy in IPVS mode: IPVS does the DNAT to pods, iptables and ipsets mark, filter and masquerade"
+        >
+          kube-proxy IPVS mode
+        </span>
+      )}
       {engine.kept && (
         <span className="text-amber-700 dark:text-amber-400">
           {plural(engine.errors, 'error')} in the input: showing the last good dump

@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import type { Origin, Packet, Protocol } from '../model';
 import { hostPort } from '../share';
-import { sampleDump, sampleScenarios } from './sample';
+import { samples } from './sample';
 import { useAppStore } from './store';
 
 // What to trace: the packet (or a preset from the dump's Services, or one of the sample's
@@ -41,7 +41,7 @@ export function PacketForm() {
   const d = parseHostPort(dst);
   const apply = (change: Partial<Packet>) => setPacket({ ...packet, ...change });
   const presets = useAppStore((st) => st.presets);
-  const onSample = useAppStore((st) => st.dumpText === sampleDump);
+  const sample = useAppStore((st) => samples.find((x) => x.dump === st.dumpText));
   return (
     <form
       className="flex flex-wrap items-end gap-2 text-xs"
@@ -51,19 +51,19 @@ export function PacketForm() {
         if (s && d) apply({ src: s.ip, sport: s.port, dst: d.ip, dport: d.port });
       }}
     >
-      {onSample && (
+      {sample && (
         <label className="flex basis-full flex-col gap-0.5">
           what the sample node shows
           <select
             className={SELECT}
-            value={sampleScenarios.findIndex((x) => samePacket(x.packet, packet))}
+            value={sample.scenarios.findIndex((x) => samePacket(x.packet, packet))}
             onChange={(event) => {
-              const scenario = sampleScenarios[Number(event.target.value)];
+              const scenario = sample.scenarios[Number(event.target.value)];
               if (scenario) setPacket(scenario.packet);
             }}
           >
-            <option value={-1}>{sampleScenarios.length} scenarios…</option>
-            {sampleScenarios.map((x, i) => (
+            <option value={-1}>{sample.scenarios.length} scenarios…</option>
+            {sample.scenarios.map((x, i) => (
               <option key={x.label} value={i}>
                 {x.label}
               </option>

@@ -1,27 +1,24 @@
 import { useEffect } from 'react';
 import { KubeOptionsForm, NodeForm, PacketForm } from './PacketForm';
 import { FinalCard, PathChooser, StepCard, StepToolbar, Timeline } from './StepView';
+import { useCurrentStep } from './steps';
 import { useAppStore } from './store';
 
 // The packet to trace, every path it can take, and the steps of the chosen one.
 
 export function PacketPanel() {
   const result = useAppStore((s) => s.result);
-  const pathIndex = useAppStore((s) => s.pathIndex);
-  const path = result?.paths[pathIndex];
+  const { path, steps, at, step: current } = useCurrentStep();
   const packet = useAppStore((s) => s.packet);
   const ruleTexts = useAppStore((s) => s.ruleTexts);
   const context = useAppStore((s) => s.context);
-  const step = useAppStore((s) => s.step);
   const setStep = useAppStore((s) => s.setStep);
   const playing = useAppStore((s) => s.playing);
   const setPlaying = useAppStore((s) => s.setPlaying);
   const speed = useAppStore((s) => s.speed);
   const yaml = useAppStore((s) => s.input.kind === 'kube-yaml');
   const exampleEndpoints = useAppStore((s) => s.kubeOptions.exampleEndpoints ?? 0);
-  const last = path ? path.events.length - 1 : 0;
-  const at = Math.min(step, last);
-  const event = path?.events[at];
+  const last = Math.max(0, steps.length - 1);
 
   // Play: one hop at a time; stop at the end.
   useEffect(() => {
@@ -77,8 +74,17 @@ export function PacketPanel() {
         <>
           <FinalCard path={path} ruleTexts={ruleTexts} />
           <StepToolbar at={at} last={last} />
-          {event && <StepCard event={event} rule={event.ruleId !== null ? ruleTexts[event.ruleId] : undefined} />}
-          <Timeline path={path} at={at} />
+          {current && (
+            <StepCard
+              step={current}
+              rule={
+                current.kind === 'netfilter' && current.event.ruleId !== null
+                  ? ruleTexts[current.event.ruleId]
+                  : undefined
+              }
+            />
+          )}
+          <Timeline steps={steps} at={at} />
           {path.assumptions.length > 0 && (
             <p className="text-xs text-amber-700 dark:text-amber-300">
               Assumed: {path.assumptions.map((a) => `${a.location}: ${a.what}`).join('; ')}

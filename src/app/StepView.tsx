@@ -1,5 +1,15 @@
-import type { Header, TraceEvent, TracePath, TraceResult } from '../model';
-import { changedFields, explainStep, type HeaderField, hostPort, outcome, percent } from '../share';
+import type { PathStep } from '../graph';
+import type { Header, TracePath, TraceResult } from '../model';
+import {
+  changedFields,
+  explainIpvs,
+  explainStep,
+  type HeaderField,
+  hostPort,
+  ipsetsOf,
+  outcome,
+  percent,
+} from '../share';
 import type { RuleText } from '../worker';
 import { useAppStore } from './store';
 
@@ -73,18 +83,21 @@ function show(h: Header, field: HeaderField): string {
   return field === 'mark' || field === 'ctmark' ? `0x${(v as number).toString(16)}` : String(v);
 }
 
-/** The step being shown: its rule in plain words and the packet header before → after. */
-export function StepCard({ event, rule }: { event: TraceEvent; rule?: RuleText }) {
+/** The step being shown: its rule (or IPVS's action) in plain words and the packet header before → after. */
+export function StepCard({ step, rule }: { step: PathStep; rule?: RuleText }) {
+  const event = step.event;
   const changed = new Set(changedFields(event.before, event.after));
+  const sets = step.kind === 'netfilter' ? ipsetsOf(rule?.text) : [];
   return (
     <div className="rounded border border-slate-200 p-2 text-xs dark:border-slate-800" data-testid="step-card">
       <p className="text-slate-500">
         {event.leg > 0 ? 'lo → ' : ''}
-        {event.hook} · {event.table} {event.chain}
-        {event.rule !== null ? ` rule ${event.rule}` : ` (${event.kind})`} · {event.verdict}
+        {step.kind === 'ipvs'
+          ? `${event.hook} · IPVS ${step.event.fn} · ${step.event.verdict}`
+          : `${event.hook} · ${step.event.table} ${step.event.chain}${step.event.rule !== null ? ` rule ${step.event.rule}` : ` (${step.event.kind})`} · ${step.event.verdict}`}
       </p>
       <p className="font-medium" data-testid="step-explain">
-        {explainStep(event, rule?.text)}
+        {step.kind === 'ipvs' ? explainIpvs(step.event) : explainStep(step.event, rule?.text)}
       </p>
       {rule && (
         <code
@@ -94,6 +107,25 @@ export function StepCard({ event, rule }: { event: TraceEvent; rule?: RuleText }
         >
           line {rule.line}: {rule.text}
         </code>
+      )}
+      {event.notes && event.notes.length > 0 && (
+        <ul className="mt-1 flex flex-wrap gap-1" data-testid="step-notes">
+          {event.notes.map((note) => (
+            <li key={note} className="rounded bg-slate-100 px-1 font-mono text-[11px] dark:bg-slate-800">
+              {note}
+            </li>
+          ))}
+        </ul>
+      )}
+      {sets.length > 0 && (
+        <dl className="mt-1" data-testid="step-ipsets">
+          {sets.map((set) => (
+            <div key={set.name}>
+              <dt className="inline font-mono font-semibold">{set.name}</dt>
+              <dd className="inline">: {set.why}</dd>
+            </div>
+          ))}
+        </dl>
       )}
       <table className="mt-1 font-mono text-[11px]" data-testid="step-header">
         <thead>
@@ -181,26 +213,30 @@ export function StepToolbar({ at, last }: { at: number; last: number }) {
 }
 
 /** Every step of the path; the one shown is marked, and a click shows another. */
-export function Timeline({ path, at }: { path: TracePath; at: number }) {
+export function Timeline({ steps, at }: { steps: PathStep[]; at: number }) {
   const setStep = useAppStore((s) => s.setStep);
   const ruleTexts = useAppStore((s) => s.ruleTexts);
   return (
     <ol className="max-h-56 list-decimal overflow-auto pl-6 text-xs" aria-label="timeline">
-      {path.events.map((e, i) => {
+      {steps.map((step, i) => {
+        const e = step.event;
         const changes = changedFields(e.before, e.after);
+        const implicit = step.kind === 'netfilter' && step.event.implicit;
         return (
           <li
             // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their order
             key={i}
             aria-current={i === at ? 'step' : undefined}
-            className={`rounded px-1 ${i === at ? 'bg-sky-100 dark:bg-sky-900' : ''} ${e.implicit ? 'text-slate-400' : ''}`}
+            className={`rounded px-1 ${i === at ? 'bg-sky-100 dark:bg-sky-900' : ''} ${implicit ? 'text-slate-400' : ''} ${step.kind === 'ipvs' ? 'border-l-2 border-teal-500' : ''}`}
           >
             <button type="button" className="w-full cursor-pointer text-left" onClick={() => setStep(i)}>
               <span className="text-slate-500">
                 {e.leg > 0 ? 'lo → ' : ''}
-                {e.hook} {e.table} {e.chain}
+                {e.hook} {step.kind === 'ipvs' ? 'IPVS' : `${step.event.table} ${step.event.chain}`}
               </span>{' '}
-              {explainStep(e, e.ruleId !== null ? ruleTexts[e.ruleId]?.text : undefined)}
+              {step.kind === 'ipvs'
+                ? explainIpvs(step.event)
+                : explainStep(step.event, step.event.ruleId !== null ? ruleTexts[step.event.ruleId]?.text : undefined)}
               {changes.length > 0 && (
                 <span className="ml-1 rounded bg-amber-100 px-1 dark:bg-amber-900">{changes.join(', ')} changed</span>
               )}

@@ -18,6 +18,8 @@ export async function requestSlice(): Promise<string | null> {
 
 export function useEngine(): void {
   const client = useRef<EngineClient | null>(null);
+  /** The text whose inferred node IPs were taken into the context. */
+  const adopted = useRef<string | null>(null);
   const dumpText = useAppStore((s) => s.dumpText);
   const packet = useAppStore((s) => s.packet);
   const setEngine = useAppStore((s) => s.setEngine);
@@ -54,9 +56,19 @@ export function useEngine(): void {
         kube: { ...kubeOptions, podCIDR: context.podCIDR },
       });
       setInput(parsed.input);
+      // The paste shows the node's IPs (IPVS NodePort services): use them, once per new text.
+      const inferred = parsed.node.nodeIPs;
+      if (inferred.length > 0 && adopted.current !== dumpText) {
+        adopted.current = dumpText;
+        const now = context.nodeIPs?.map((ip) => ip.split('/')[0]) ?? [];
+        if (inferred.join() !== now.join()) {
+          useAppStore.getState().setContext({ ...context, nodeIPs: inferred });
+          return;
+        }
+      }
       setPresets(parsed.presets);
       setDiagnostics(parsed.diagnostics);
-      setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
+      setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept, mode: parsed.node.mode });
       const traced = await engine.request({ kind: 'trace', packet, context });
       setResult(traced.result, traced.rules);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];

@@ -1,5 +1,6 @@
 import sampleRules from '../../fixtures/samples/iptables-node.rules?raw';
 import sampleYaml from '../../fixtures/samples/iptables-node.yaml?raw';
+import ipvsRules from '../../fixtures/samples/ipvs-node.txt?raw';
 import type { NodeContext, Packet } from '../model';
 
 // The node the app opens with: kube-proxy (iptables mode) on node-1 (192.168.56.10 on eth0,
@@ -74,4 +75,53 @@ export const sampleScenarios: Scenario[] = [
     label: 'A Service without endpoints: rejected',
     packet: { ...samplePacket, dst: '10.96.50.5', dport: 6379 },
   },
+];
+
+/** The same node in kube-proxy's IPVS mode: iptables-save, ipset save and ipvsadm-save -n in one paste. */
+export const ipvsSampleDump = ipvsRules;
+
+/** What the IPVS sample shows: the same Services, now scheduled by IPVS. */
+export const ipvsScenarios: Scenario[] = [
+  { label: 'A pod calls a ClusterIP: ipset match, then IPVS picks one of 3 pods', packet: samplePacket },
+  {
+    label: 'Hairpin: a pod reaches itself through IPVS, masqueraded by KUBE-LOOP-BACK',
+    packet: { ...samplePacket, src: '10.244.0.5' },
+  },
+  {
+    label: 'A process on the node calls the API server (IPVS at LOCAL_OUT)',
+    packet: { origin: 'local', proto: 'tcp', src: '192.168.56.10', sport: 45000, dst: '10.96.0.1', dport: 443 },
+  },
+  {
+    label: 'NodePort from outside (KUBE-NODE-PORT-TCP, masqueraded)',
+    packet: outside('192.0.2.10', '192.168.56.10', 30080),
+  },
+  {
+    label: 'LoadBalancer from an allowed source range (KUBE-LOAD-BALANCER-SOURCE-CIDR)',
+    packet: outside('198.51.100.7', '203.0.113.10', 80),
+  },
+  {
+    label: 'LoadBalancer from a source outside its ranges (dropped)',
+    packet: outside('192.0.2.10', '203.0.113.10', 80),
+  },
+  {
+    label: 'externalTrafficPolicy Local: the pod on this node, source kept',
+    packet: outside('192.0.2.10', '203.0.113.20', 8080),
+  },
+  {
+    label: 'A Service without endpoints: IPVS has no real server',
+    packet: { ...samplePacket, dst: '10.96.50.5', dport: 6379 },
+  },
+];
+
+export interface Sample {
+  id: string;
+  label: string;
+  dump: string;
+  scenarios: Scenario[];
+}
+
+/** The built-in samples, first the one the app opens with. */
+export const samples: Sample[] = [
+  { id: 'iptables', label: 'iptables-mode node', dump: sampleDump, scenarios: sampleScenarios },
+  { id: 'ipvs', label: 'IPVS-mode node (iptables + ipset + ipvsadm)', dump: ipvsSampleDump, scenarios: ipvsScenarios },
 ];

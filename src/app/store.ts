@@ -15,6 +15,8 @@ export interface EngineView {
   /** The trace of `packet`: its paths' count and the most likely one. */
   trace?: { paths: number; likeliest: Pick<TracePath, 'probability' | 'final'> };
   graph?: { nodes: number; edges: number; groups: number };
+  /** kube-proxy's mode as the paste shows it. */
+  mode?: 'ipvs' | 'iptables';
   message?: string;
 }
 

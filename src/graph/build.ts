@@ -23,6 +23,7 @@ import {
   SPINE_POSITIONS,
   STAGE,
 } from './spine';
+import { ipvsLabel, pathSteps } from './steps';
 import type {
   Badge,
   ChainKind,
@@ -45,6 +46,9 @@ const LABEL_RULES = 4;
 export const chainNodeId = (family: Family, table: TableName, chain: string) => `c:${family}:${table}:${chain}`;
 export const groupNodeId = (family: Family, table: TableName, kind: GroupKind) => `g:${family}:${table}:${kind}`;
 export const hookNodeId = (hook: HookName) => `h:${hook}`;
+/** kube-proxy IPVS mode's stage, between INPUT and OUTPUT, shown when a path went through IPVS. */
+export const IPVS_NODE = 's:ipvs';
+const IPVS_POSITION = { x: 780, y: 200 };
 const stageNodeId = (stage: string) =>
   stage === 'routing' || stage === 'local' ? `s:${stage}` : hookNodeId(stage as HookName);
 
@@ -327,6 +331,22 @@ export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOp
   }
   for (const [from, to] of SPINE_LINKS)
     addEdge(stageNodeId(from), stageNodeId(to), 'flow', -1, marks.links.has(`${from}>${to}`));
+  // kube-proxy IPVS mode: IPVS schedules at LOCAL_IN (after filter INPUT) and LOCAL_OUT, and sends
+  // what it rewrote on through LOCAL_OUT and POSTROUTING (net/netfilter/ipvs/ip_vs_core.c, ip_vs_xmit.c).
+  if (trace?.ipvs?.length) {
+    const hooks = new Set(trace.ipvs.map((e) => e.hook));
+    nodes.push({
+      id: IPVS_NODE,
+      kind: 'ipvs',
+      label: ipvsLabel(trace),
+      position: IPVS_POSITION,
+      size: { width: 2 * STAGE.width, height: STAGE.height },
+      onPath: true,
+    });
+    if (hooks.has('INPUT')) addEdge(hookNodeId('INPUT'), IPVS_NODE, 'flow', -1, true);
+    if (hooks.has('OUTPUT')) addEdge(hookNodeId('OUTPUT'), IPVS_NODE, 'flow', -1, true);
+    addEdge(IPVS_NODE, hookNodeId('POSTROUTING'), 'flow', -1, trace.final.disposition === 'out');
+  }
   addEdge(hookNodeId('POSTROUTING'), hookNodeId('PREROUTING'), 'loopback', -1, marks.loopback);
   const spineNodes = nodes.length;
 
@@ -445,11 +465,16 @@ export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOp
     });
   });
 
+  const eventNodes = marks.eventChains.map((g) => (g >= 0 ? nodeOf(g) : ''));
   return {
     nodes: [...nodes, ...placed],
     edges: edgeList,
     groups,
-    path: marks.eventChains.map((g) => (g >= 0 ? nodeOf(g) : '')),
+    path: trace?.ipvs?.length
+      ? pathSteps(trace).map((step, i, all) =>
+          step.kind === 'ipvs' ? IPVS_NODE : eventNodes[i - all.slice(0, i).filter((x) => x.kind === 'ipvs').length],
+        )
+      : eventNodes,
     totalChains: index.count,
   };
 }

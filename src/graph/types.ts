@@ -45,9 +45,9 @@ export interface HookNode extends NodeBase {
   hook: HookName;
 }
 
-/** The routing decision after PREROUTING, and the local process between INPUT and OUTPUT. */
+/** The routing decision after PREROUTING, the local process between INPUT and OUTPUT, and IPVS (kube-proxy ipvs mode). */
 export interface StageNode extends NodeBase {
-  kind: 'routing' | 'local';
+  kind: 'routing' | 'local' | 'ipvs';
 }
 
 export interface ChainNode extends NodeBase {
@@ -111,7 +111,7 @@ export interface Graph {
   nodes: GraphNode[];
   edges: GraphEdge[];
   groups: GraphGroup[];
-  /** For each trace event, the node it happens in (chain or group): the token's route. */
+  /** For each step of the path (pathSteps: trace events with IPVS's steps in place), the node it happens in: the token's route. */
   path: string[];
   /** Chains in the ruleset, shown or not. */
   totalChains: number;

@@ -1,5 +1,5 @@
 import { chainKind, servicePortName } from '../graph/chain-kind';
-import type { Header, TraceEvent, TracePath } from '../model';
+import type { Header, IpvsEvent, TraceEvent, TracePath } from '../model';
 
 // A trace in plain words, for the step view and for Markdown: what a step did and why kube-proxy
 // wrote it (pkg/proxy/iptables/proxier.go), where a path ended, and which header fields changed.
@@ -123,4 +123,65 @@ export type HeaderField = 'src' | 'sport' | 'dst' | 'dport' | 'mark' | 'ctmark';
 /** The header fields a step changed. */
 export function changedFields(before: Header, after: Header): HeaderField[] {
   return (['src', 'sport', 'dst', 'dport', 'mark', 'ctmark'] as const).filter((f) => before[f] !== after[f]);
+}
+
+/** What kube-proxy's IPVS proxier puts in each ipset, and why (pkg/proxy/ipvs/proxier.go, ipset.go). */
+export const IPSET_EXPLANATIONS: Record<string, string> = {
+  'KUBE-CLUSTER-IP':
+    'every Service’s cluster IP and port: packets to them are IPVS’s to schedule (and masqueraded when they come from outside the cluster CIDR)',
+  'KUBE-LOOP-BACK':
+    'each endpoint as ip,port,ip with itself as source: a pod that reaches itself through its Service (hairpin) is masqueraded so the reply comes back through IPVS',
+  'KUBE-EXTERNAL-IP': 'Services’ external IPs and ports: traffic to them is masqueraded and handed to IPVS',
+  'KUBE-EXTERNAL-IP-LOCAL':
+    'external IPs of Services with externalTrafficPolicy Local: not masqueraded, so the pod sees the client’s address',
+  'KUBE-LOAD-BALANCER':
+    'every load-balancer IP and port: traffic to them goes to KUBE-LOAD-BALANCER, which masquerades unless the Service is Local',
+  'KUBE-LOAD-BALANCER-LOCAL':
+    'load-balancer IPs of Services with externalTrafficPolicy Local: not masqueraded, the client’s address is kept',
+  'KUBE-LOAD-BALANCER-FW':
+    'load-balancer IPs with loadBalancerSourceRanges: their traffic must pass KUBE-SOURCE-RANGES-FIREWALL',
+  'KUBE-LOAD-BALANCER-SOURCE-CIDR':
+    'load-balancer IP, port and each allowed source range: a packet from an allowed range returns from the firewall, others are dropped',
+  'KUBE-LOAD-BALANCER-SOURCE-IP':
+    'load-balancer IP, port and an allowed source address (the node’s own, or a single-address source range)',
+  'KUBE-NODE-PORT-TCP':
+    'every TCP NodePort: traffic to a node address on one of these ports is masqueraded and scheduled by IPVS',
+  'KUBE-NODE-PORT-LOCAL-TCP':
+    'TCP NodePorts of Services with externalTrafficPolicy Local: not masqueraded, so the pod sees the client’s address',
+  'KUBE-NODE-PORT-UDP': 'every UDP NodePort: traffic to them is masqueraded and scheduled by IPVS',
+  'KUBE-NODE-PORT-LOCAL-UDP': 'UDP NodePorts of Services with externalTrafficPolicy Local: not masqueraded',
+  'KUBE-NODE-PORT-SCTP-HASH': 'every SCTP NodePort, as node IP,port (SCTP cannot use a bitmap:port set)',
+  'KUBE-NODE-PORT-LOCAL-SCTP-HASH': 'SCTP NodePorts of Services with externalTrafficPolicy Local',
+  'KUBE-HEALTH-CHECK-NODE-PORT':
+    'health check node ports of Local load balancers: accepted so the cloud load balancer can probe the node',
+  'KUBE-IPVS-IPS':
+    'every address bound to kube-ipvs0: a new connection to one of them that no Service port matched is rejected',
+};
+
+/** The kube-proxy ipsets a rule reads, each with what kube-proxy puts in it. */
+export function ipsetsOf(ruleText: string | undefined): { name: string; why: string }[] {
+  if (!ruleText) return [];
+  const out: { name: string; why: string }[] = [];
+  for (const m of ruleText.matchAll(/--match-set (\S+)/g)) {
+    const base = m[1].replace(/^KUBE-6-/, 'KUBE-');
+    const why = IPSET_EXPLANATIONS[base];
+    if (why && !out.some((x) => x.name === m[1])) out.push({ name: m[1], why });
+  }
+  return out;
+}
+
+/** An IPVS step in plain words. */
+export function explainIpvs(e: IpvsEvent): string {
+  switch (e.action) {
+    case 'schedule':
+      return `IPVS: a new connection to virtual service ${e.service ?? ''}; the ${e.scheduler ?? ''} scheduler picks one of ${e.candidates ?? 0} real servers`;
+    case 'forward':
+      return `IPVS sends it to real server ${e.realServer ?? ''}${e.forward === 'masq' ? ' (masquerading: the destination is rewritten, as kube-proxy configures it)' : ''}`;
+    case 'no-service':
+      return 'IPVS: no virtual service for this address and port, so the packet is delivered to the address on the node';
+    case 'not-scheduled':
+      return `IPVS: virtual service ${e.service ?? ''} matched, but this packet does not start a connection, so IPVS leaves it`;
+    case 'no-destination':
+      return `IPVS: virtual service ${e.service ?? ''} has no real server to send to: the client gets ICMP port unreachable and the packet is dropped`;
+  }
 }

@@ -1,6 +1,17 @@
 // share: what leaves the page. In: the state of a trace; out: a permalink fragment (and back, bounded and validated).
 
-export { changedFields, explainStep, type HeaderField, hostPort, outcome, percent, ruleComment } from './explain';
+export {
+  changedFields,
+  explainIpvs,
+  explainStep,
+  type HeaderField,
+  hostPort,
+  IPSET_EXPLANATIONS,
+  ipsetsOf,
+  outcome,
+  percent,
+  ruleComment,
+} from './explain';
 export { type RuleLine, traceToMarkdown } from './markdown';
 export {
   COMFORTABLE_LINK,

@@ -2,10 +2,10 @@
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
 import { buildGraph, packetPresets } from '../graph';
 import type { Diagnostic, Ruleset, TraceResult } from '../model';
-import { getRule, parseIptablesSave } from '../parse';
+import { getRule } from '../parse';
 import { sliceDump } from '../share';
-import { nodeContext, simulate } from '../sim';
-import { prepareInput } from './input';
+import { inferNodeIPs, nodeContextFromDump, simulate } from '../sim';
+import { NO_EXTRAS, type NodeExtras, prepareInput, readDump } from './input';
 import {
   type EngineRequest,
   type EngineResponse,
@@ -21,12 +21,14 @@ import {
 export interface EngineState {
   /** The last good ruleset (the latest input without errors, or the first input at all). */
   ruleset: Ruleset | null;
+  /** The ipsets and IPVS table that came with it. */
+  extras: NodeExtras;
   revision: number;
   /** The last trace, of `ruleset` at `revision`. */
   trace: TraceResult | null;
 }
 
-export const initialState: EngineState = { ruleset: null, revision: 0, trace: null };
+export const initialState: EngineState = { ruleset: null, extras: NO_EXTRAS, revision: 0, trace: null };
 
 export interface Handled {
   state: EngineState;
@@ -72,8 +74,8 @@ export function summarize(ruleset: Ruleset): RulesetSummary {
 
 function parse(state: EngineState, request: ParseRequest, elapsed: () => number): Handled {
   const input = prepareInput(request.text, request.kube);
-  const parsed = parseIptablesSave(input.dump, { checkRules: request.checkRules ?? true });
-  const { ruleset } = parsed;
+  const parsed = readDump(input.dump, request.checkRules ?? true);
+  const { ruleset, extras } = parsed;
   // For YAML the markers are the YAML's; a flaw in the generated text is chainwalk's, said once.
   const diagnostics =
     input.info.kind === 'iptables-save'
@@ -82,7 +84,8 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   // While the input is broken the page keeps showing the last good graph (issue 3, "Editor").
   const kept = errors > 0 && state.ruleset !== null;
-  const next: EngineState = kept ? state : { ruleset, revision: state.revision + 1, trace: null };
+  const next: EngineState = kept ? state : { ruleset, extras, revision: state.revision + 1, trace: null };
+  const shown = next.extras;
   return {
     state: next,
     response: {
@@ -96,6 +99,13 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
       revision: next.revision,
       presets: packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
       input: input.info,
+      node: {
+        mode: shown.mode,
+        nodeIPs: inferNodeIPs(shown),
+        sections: shown.sections,
+        virtualServices: shown.ipvs?.services.length ?? 0,
+        ipsets: Object.keys(shown.ipsets).length,
+      },
       ms: elapsed(),
     },
   };
@@ -115,7 +125,7 @@ function generatedFlaws(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 function trace(state: EngineState, request: TraceRequest, elapsed: () => number): Handled {
   if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
   const ruleset = state.ruleset;
-  const result = simulate(ruleset, nodeContext(request.context), request.packet);
+  const result = simulate(ruleset, nodeContextFromDump(state.extras, request.context), request.packet);
   const rules: Record<number, RuleText> = {};
   for (const path of result.paths) {
     for (const event of path.events) {

@@ -2,7 +2,8 @@
 // JSON (Services, EndpointSlices, Endpoints, Nodes, Pods, Lists) becomes the iptables-save text a
 // current kube-proxy would write for it (src/kube). The format is sniffed; no switch is needed.
 import { generateFromYaml } from '../kube';
-import type { Diagnostic } from '../model';
+import type { Diagnostic, IpsetState, IpvsState, NodeDumpSection, Ruleset } from '../model';
+import { parseIptablesSave, parseNodeDump } from '../parse';
 
 export type InputKind = 'iptables-save' | 'kube-yaml';
 
@@ -77,5 +78,36 @@ export function prepareInput(text: string, options: KubeInputOptions = {}): Prep
     dump: result.dump,
     info: { kind: 'kube-yaml', generated: result.dump, services, exampleEndpoints },
     diagnostics: result.diagnostics,
+  };
+}
+
+/** What a node paste adds to its rules: ipsets and the IPVS table (kube-proxy ipvs mode). */
+export interface NodeExtras {
+  ipsets: Record<string, IpsetState>;
+  ipvs: IpvsState | null;
+  mode: 'ipvs' | 'iptables';
+  sections: NodeDumpSection[];
+}
+
+export const NO_EXTRAS: NodeExtras = { ipsets: {}, ipvs: null, mode: 'iptables', sections: [] };
+
+// A line only an `ipset save` / `ipset list` or `ipvsadm-save` / `ipvsadm -Ln` section has.
+const OTHER_SECTION =
+  /^(?:create \S+ (?:hash|bitmap|list):|Name: \S|-A -[tuf] \S|-a -[tuf] \S|IP Virtual Server version|Prot LocalAddress)/m;
+
+/** The rules, and the sets and IPVS table when the paste has them (parse/node-dump.ts splits it). */
+export function readDump(
+  text: string,
+  checkRules: boolean,
+): { ruleset: Ruleset; diagnostics: Diagnostic[]; extras: NodeExtras } {
+  if (!OTHER_SECTION.test(text)) {
+    const { ruleset, diagnostics } = parseIptablesSave(text, { checkRules });
+    return { ruleset, diagnostics, extras: NO_EXTRAS };
+  }
+  const dump = parseNodeDump(text);
+  return {
+    ruleset: dump.ruleset,
+    diagnostics: dump.diagnostics,
+    extras: { ipsets: dump.ipsets, ipvs: dump.ipvs, mode: dump.mode, sections: dump.sections },
   };
 }

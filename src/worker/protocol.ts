@@ -3,7 +3,7 @@
 // and the worker drops queued requests that a newer one of their kind has overtaken.
 
 import type { Graph, GraphOptions, PacketPreset } from '../graph';
-import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
+import type { Diagnostic, Family, NodeContext, NodeDumpSection, Packet, TraceResult } from '../model';
 import type { InputInfo, KubeInputOptions } from './input';
 
 export type RequestKind = 'parse' | 'trace' | 'graph' | 'slice';
@@ -60,6 +60,15 @@ export interface RulesetSummary {
   length: number;
 }
 
+export interface NodeInfo {
+  mode: 'ipvs' | 'iptables';
+  /** Node IPs inferred from the paste (ipvs mode: its NodePort virtual services); empty when it shows none. */
+  nodeIPs: string[];
+  sections: NodeDumpSection[];
+  virtualServices: number;
+  ipsets: number;
+}
+
 /** At most this many diagnostics cross back; `diagnosticCount` says how many there were. */
 export const MAX_DIAGNOSTICS = 500;
 
@@ -79,6 +88,8 @@ export interface ParseResponse {
   presets: PacketPreset[];
   /** What the text was: a dump, or YAML and the dump generated from it. */
   input: InputInfo;
+  /** What the paste says about the node: kube-proxy's mode, node IPs it shows, its sections. */
+  node: NodeInfo;
   ms: number;
 }
 
