@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateFromYaml } from '../kube';
+import { generateFromYaml, ipvsNodeDump } from '../kube';
 import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
 import { getRule, parseIpsetSave, parseIptablesSave, ruleLocation } from '../parse';
 import { nodeContext, simulate, toContractJson } from '../sim';
@@ -12,6 +12,8 @@ const USAGE = `usage:
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
   chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
                   [--masquerade-all] [--ipv6 (print the ip6tables-save half)]
+                  [--mode iptables|ipvs] [--scheduler rr|wrr|lc|sh|mh…]
+                  (ipvs: iptables-save, then ipset save, then ipvsadm-save -n, as one paste)
 FILE may be - for standard input.`;
 
 function readInput(file: string): string {
@@ -181,21 +183,30 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
       'example-endpoints': { type: 'string' },
       'masquerade-all': { type: 'boolean', default: false },
       ipv6: { type: 'boolean', default: false },
+      mode: { type: 'string', default: 'iptables' },
+      scheduler: { type: 'string' },
     },
     strict: true,
   });
+  if (values.mode !== 'iptables' && values.mode !== 'ipvs') throw new UsageError('--mode must be iptables or ipvs');
+  if (values.scheduler !== undefined && values.mode !== 'ipvs') throw new UsageError('--scheduler needs --mode ipvs');
   const examples = values['example-endpoints'] === undefined ? 0 : Number(values['example-endpoints']);
   if (!Number.isInteger(examples) || examples < 0) throw new UsageError('--example-endpoints must be a whole number');
-  const result = generateFromYaml(readInput(file), {
+  const options = {
     clusterCIDR: values['cluster-cidr'],
     nodeIPs: values['node-ip'],
     nodeName: values['node-name'],
     masqueradeAll: values['masquerade-all'],
     exampleEndpoints: examples,
-  });
+  };
+  const text = readInput(file);
+  const ipvs =
+    values.mode === 'ipvs' ? generateFromYaml(text, { ...options, mode: 'ipvs', scheduler: values.scheduler }) : null;
+  const result = ipvs ?? generateFromYaml(text, options);
   for (const d of result.diagnostics) err(formatDiagnostic(file, d));
   if (values.ipv6 && !result.ipv6) err(`${file}: no Service has an IPv6 cluster IP; there is no ip6tables half`);
-  out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
+  if (ipvs) out(ipvsNodeDump(ipvs, values.ipv6 ? 6 : 4).trimEnd());
+  else out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
   return result.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
