@@ -78,6 +78,8 @@ export class KernelNode {
   constructor(
     readonly dumpText: string,
     readonly spec: TopologySpec,
+    /** `ipset save` text to restore in the node namespace first (ipsets are per netns). */
+    readonly ipsetText: string | null = null,
   ) {}
 
   get names() {
@@ -93,6 +95,8 @@ export class KernelNode {
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
     const v6 = this.spec.family === 6;
+    // The dump's `-m set` rules need their sets to exist before iptables-restore.
+    if (this.ipsetText !== null) await run(this.exec('node', ['ipset', 'restore']), { input: this.ipsetText });
     await run(this.exec('node', [v6 ? 'ip6tables-restore' : 'iptables-restore']), { input: this.dumpText });
     const fam = v6 ? 'ip6' : 'ip';
     const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
