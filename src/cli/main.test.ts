@@ -138,4 +138,35 @@ describe('chainwalk generate', () => {
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('-d fd00::41/128 -p tcp -m comment --comment "ns1/svc1:p80 has no endpoints"');
   });
+
+  it('prints iptables-save, then ipset save, then ipvsadm-save with --mode ipvs, as one paste', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'svc.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: {namespace: ns1, name: svc1}\nspec:\n  clusterIP: 172.30.0.41\n  ports:\n    - {name: p80, port: 80}\n',
+    );
+    const { code, out } = await run([
+      'generate',
+      file,
+      '--mode',
+      'ipvs',
+      '--scheduler',
+      'wrr',
+      '--example-endpoints',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    const at = (s: string) => text.indexOf(s);
+    expect(at('*nat')).toBeGreaterThanOrEqual(0);
+    expect(at('COMMIT')).toBeLessThan(at('create KUBE-LOOP-BACK hash:ip,port,ip'));
+    expect(at('add KUBE-CLUSTER-IP 172.30.0.41,tcp:80')).toBeLessThan(at('-A -t 172.30.0.41:80 -s wrr'));
+    expect(text).toContain('-a -t 172.30.0.41:80 -r 10.244.0.10:80 -m -w 1');
+  });
+
+  it('rejects an unknown --mode and a --scheduler without ipvs', async () => {
+    expect((await run(['generate', 'x.yaml', '--mode', 'nft'])).code).toBe(2);
+    expect((await run(['generate', 'x.yaml', '--scheduler', 'rr'])).code).toBe(2);
+  });
 });
