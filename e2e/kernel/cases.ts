@@ -5,7 +5,7 @@ import type { FinalVerdict, NodeContext, Origin } from '../../src/model';
 import { kubeClusterServices, kubeLbServices, kubeV6Services } from './fixtures-gen/dumps';
 import type { ServicePort } from './fixtures-gen/kube-proxy';
 import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
-import { kubeIpvs } from './ipvs-cases';
+import { ipsetEdges, kubeIpvs } from './ipvs-cases';
 import { type TopologySpec, topologySpec } from './netns';
 
 export interface KernelCase {
@@ -1665,6 +1665,7 @@ export const DUMPS: DumpSpec[] = [
   netfilterEdges,
   kubeV6,
   kubeIpvs,
+  ipsetEdges,
 ];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */

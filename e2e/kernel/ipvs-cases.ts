@@ -165,3 +165,32 @@ export const kubeIpvs: DumpSpec = {
   },
   cases,
 };
+
+// ---- ipset-edges: the corners of -m set, on rules without a target (each match is printed as CONTINUE) ----
+
+const edge = (
+  what: string,
+  src: string,
+  dport: number,
+  proto: 'tcp' | 'udp' = 'tcp',
+  extra: Partial<KernelCase> = {},
+) => c(what, { origin: 'external', src }, NODE, dport, proto, extra);
+
+export const ipsetEdges: DumpSpec = {
+  name: 'ipset-edges',
+  fixture: 'ipset-edges.rules',
+  ipsets: 'ipset-edges.ipset',
+  topology: { clientAddrs: ['192.168.0.7', '203.0.113.7', '203.0.113.200', OUT_OF_RANGE] },
+  cases: [
+    edge('ip,port,net: a more specific nomatch entry wins; ip,port,ip with its third dimension', CLIENT, 80),
+    edge('ip,port,net: the covering entry matches another source', '192.168.0.7', 80),
+    edge('ip,port: the protocol is part of the port (udp:53)', CLIENT, 53, 'udp'),
+    edge('ip,port: TCP does not match a udp: entry; bitmap:port holds either', CLIENT, 53, 'tcp'),
+    edge('hash:net: the covering net matches', '203.0.113.7', 80),
+    edge('hash:net: a more specific nomatch net does not', '203.0.113.200', 80),
+    edge('ip,port: a port range entry', CLIENT, 1001),
+    edge('dst,src takes the port from the source', CLIENT, 9999, 'tcp', { sport: 80 }),
+    edge('bitmap:port matches UDP as well', CLIENT, 80, 'udp'),
+    edge('a source in no set', OUT_OF_RANGE, 80),
+  ],
+};
