@@ -27,10 +27,12 @@ interface ServiceSpec {
   healthCheckNodePort?: number;
   lbIPs?: string[];
   sourceRanges?: string[];
+  iTP?: 'Local' | 'Cluster';
+  affinity?: number;
 }
 
 const portYaml = (p: Port) =>
-  `    - {name: ${p.name}, port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}${p.nodePort ? `, nodePort: ${p.nodePort}` : ''}}`;
+  `    - {name: '${p.name}', port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}${p.nodePort ? `, nodePort: ${p.nodePort}` : ''}}`;
 
 function service(s: ServiceSpec): string {
   return [
@@ -43,6 +45,10 @@ function service(s: ServiceSpec): string {
     `  clusterIP: ${s.clusterIP}`,
     ...(s.externalIPs ? [`  externalIPs: [${s.externalIPs.join(', ')}]`] : []),
     ...(s.eTP ? [`  externalTrafficPolicy: ${s.eTP}`] : []),
+    ...(s.iTP ? [`  internalTrafficPolicy: ${s.iTP}`] : []),
+    ...(s.affinity
+      ? ['  sessionAffinity: ClientIP', `  sessionAffinityConfig: {clientIP: {timeoutSeconds: ${s.affinity}}}`]
+      : []),
     ...(s.healthCheckNodePort ? [`  healthCheckNodePort: ${s.healthCheckNodePort}`] : []),
     ...(s.sourceRanges ? [`  loadBalancerSourceRanges: [${s.sourceRanges.join(', ')}]`] : []),
     '  ports:',
@@ -51,13 +57,14 @@ function service(s: ServiceSpec): string {
   ].join('\n');
 }
 
-function slice(
-  name: string,
-  addressType: 'IPv4' | 'IPv6',
-  endpoints: { ip: string; node?: string }[],
-  ports: Port[],
-  ns = 'ns1',
-): string {
+interface Ep {
+  ip: string;
+  node?: string;
+  /** ready, serving, terminating; omitted: ready */
+  cond?: [boolean, boolean, boolean];
+}
+
+function slice(name: string, addressType: 'IPv4' | 'IPv6', endpoints: Ep[], ports: Port[], ns = 'ns1'): string {
   return [
     '---',
     'apiVersion: discovery.k8s.io/v1',
@@ -65,9 +72,14 @@ function slice(
     `metadata: {namespace: ${ns}, name: ${name}-1, labels: {kubernetes.io/service-name: ${name}}}`,
     `addressType: ${addressType}`,
     'ports:',
-    ...ports.map((p) => `  - {name: ${p.name}, port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}}`),
+    ...ports.map((p) => `  - {name: '${p.name}', port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}}`),
     'endpoints:',
-    ...endpoints.map((e) => `  - {addresses: ['${e.ip}']${e.node ? `, nodeName: ${e.node}` : ''}}`),
+    ...endpoints.map(
+      (e) =>
+        `  - {addresses: ['${e.ip}']${e.node ? `, nodeName: ${e.node}` : ''}${
+          e.cond ? `, conditions: {ready: ${e.cond[0]}, serving: ${e.cond[1]}, terminating: ${e.cond[2]}}` : ''
+        }}`,
+    ),
   ].join('\n');
 }
 
@@ -93,6 +105,8 @@ interface PortedCase {
   realServersAmong?: Record<string, string[]>;
   ipsets?: Record<string, string[]>;
   chains?: Record<string, Jump[]>;
+  /** Every virtual server is persistent with this timeout (ClientIP affinity). */
+  allPersistent?: number;
 }
 
 const p80: Port = { name: 'p80', port: 80 };
@@ -454,6 +468,160 @@ const CASES: PortedCase[] = [
       'KUBE-LOAD-BALANCER': [{ jump: 'RETURN', set: 'KUBE-LOAD-BALANCER-LOCAL' }, { jump: 'KUBE-MARK-MASQ' }],
     },
   },
+  {
+    test: 'TestSessionAffinity',
+    yaml: [
+      service({
+        name: 'svc1',
+        type: 'NodePort',
+        clusterIP: '10.20.30.41',
+        externalIPs: ['50.60.70.81'],
+        ports: [np('TCP')],
+        affinity: 10800,
+      }),
+    ],
+    nodeIPs: ['100.101.102.103'],
+    vsCount: 3,
+    allPersistent: 10800,
+  },
+  // The *E2E tests give the service port no port number (0); chainwalk's reader refuses a port 0,
+  // so port 80 stands in. None of their assertions reads the virtual server's port.
+  {
+    test: 'TestEndpointSliceE2E (after the slice is added)',
+    yaml: [
+      service({ name: 'svc1', clusterIP: '172.20.1.1', ports: [{ name: '', port: 80 }] }),
+      slice(
+        'svc1',
+        'IPv4',
+        [
+          { ip: '10.0.1.1', node: 'test-node' },
+          { ip: '10.0.1.2', node: 'node2' },
+          { ip: '10.0.1.3', node: 'node3' },
+          { ip: '10.0.1.4', node: 'node3', cond: [false, false, false] },
+        ],
+        [{ name: '', port: 80 }],
+      ),
+    ],
+    vsCount: 1,
+    someVS: { 'TCP/172.20.1.1:80': ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.3:80'] },
+    ipsets: { 'KUBE-LOOP-BACK': ['10.0.1.1,tcp:80,10.0.1.1'] },
+  },
+  ...(
+    [
+      ['cluster with non-zero local endpoints', 'Cluster', 'test-node', ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.3:80']],
+      ['cluster with zero local endpoints', 'Cluster', 'node0', null],
+      ['local with non-zero local endpoints', 'Local', 'test-node', ['10.0.1.1:80']],
+      ['local with zero local endpoints', 'Local', 'node0', null],
+    ] as const
+  ).map(
+    ([what, iTP, firstNode, realServers]): PortedCase => ({
+      test: `TestTestInternalTrafficPolicyE2E/internalTrafficPolicy is ${what}`,
+      yaml: [
+        service({ name: 'svc1', clusterIP: '172.20.1.1', ports: [{ name: '', port: 80 }], iTP }),
+        slice(
+          'svc1',
+          'IPv4',
+          [
+            { ip: '10.0.1.1', node: firstNode },
+            { ip: '10.0.1.2', node: 'node1' },
+            { ip: '10.0.1.3', node: 'node2' },
+          ],
+          [{ name: '', port: 80 }],
+        ),
+      ],
+      ipsets: { 'KUBE-LOOP-BACK': firstNode === 'test-node' ? ['10.0.1.1,tcp:80,10.0.1.1'] : [] },
+      ...(realServers ? { vsCount: 1, someVS: { 'TCP/172.20.1.1:80': [...realServers] } } : {}),
+    }),
+  ),
+  ...(
+    [
+      [
+        'Test_EndpointSliceReadyAndTerminatingCluster',
+        undefined,
+        [
+          [true, true, false, 'test-node'],
+          [true, true, false, 'test-node'],
+          [false, true, true, 'test-node'],
+          [false, false, true, 'test-node'],
+          [true, true, false, 'another-node'],
+        ],
+        ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80'],
+        ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80'],
+      ],
+      [
+        'Test_EndpointSliceReadyAndTerminatingLocal',
+        'Local',
+        [
+          [true, true, false, 'test-node'],
+          [true, true, false, 'test-node'],
+          [false, true, true, 'test-node'],
+          [false, false, true, 'test-node'],
+          [true, true, false, 'another-node'],
+        ],
+        ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.5:80'],
+        ['10.0.1.1:80', '10.0.1.2:80'],
+      ],
+      [
+        'Test_EndpointSliceOnlyReadyAndTerminatingCluster',
+        undefined,
+        [
+          [false, true, true, 'test-node'],
+          [false, true, true, 'test-node'],
+          [false, false, true, 'test-node'],
+          [false, true, true, 'another-node'],
+          [false, false, false, 'another-node'],
+        ],
+        ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.4:80'],
+        ['10.0.1.1:80', '10.0.1.2:80', '10.0.1.4:80'],
+      ],
+      [
+        'Test_EndpointSliceOnlyReadyAndTerminatingLocal',
+        'Local',
+        [
+          [false, true, true, 'test-node'],
+          [false, true, true, 'test-node'],
+          [false, false, true, 'test-node'],
+          [false, true, true, 'another-node'],
+          [true, true, false, 'another-node'],
+        ],
+        ['10.0.1.5:80'],
+        ['10.0.1.1:80', '10.0.1.2:80'],
+      ],
+    ] as const
+  ).map(
+    ([test, eTP, eps, clusterRS, externalRS]): PortedCase => ({
+      test,
+      yaml: [
+        service({
+          name: 'svc1',
+          type: 'NodePort',
+          clusterIP: '172.20.1.1',
+          externalIPs: ['1.2.3.4'],
+          ports: [{ name: '', port: 80 }],
+          eTP,
+          iTP: 'Cluster',
+        }),
+        slice(
+          'svc1',
+          'IPv4',
+          eps.map(([ready, serving, terminating, node], i) => ({
+            ip: `10.0.1.${i + 1}`,
+            node,
+            cond: [ready, serving, terminating] as [boolean, boolean, boolean],
+          })),
+          [{ name: '', port: 80 }],
+        ),
+      ],
+      vsCount: 2,
+      someVS: { 'TCP/172.20.1.1:80': [...clusterRS], 'TCP/1.2.3.4:80': [...externalRS] },
+      // Every local endpoint, whatever its conditions.
+      ipsets: {
+        'KUBE-LOOP-BACK': eps.flatMap(([, , , node], i) =>
+          node === 'test-node' ? [`10.0.1.${i + 1},tcp:80,10.0.1.${i + 1}`] : [],
+        ),
+      },
+    }),
+  ),
 ];
 
 /** NewFakeProxier: test-node, the no-op detector (no cluster CIDR), no --random-fully, nothing allocated. */
@@ -477,6 +645,7 @@ function run(c: PortedCase) {
     nodePortAddresses: c.nodePortAddresses ?? [],
   });
   const ipvs = c.family === 6 ? result.ipvs6 : result.ipvs;
+  const persistent = (ipvs?.virtualServers ?? []).map((vs) => vs.persistentTimeout);
   const virtualServers = new Map(
     (ipvs?.virtualServers ?? []).map((vs) => [
       vsKey(vs),
@@ -485,7 +654,7 @@ function run(c: PortedCase) {
   );
   const ruleset = c.family === 6 ? result.ipv6?.ruleset : result.ruleset;
   const rules: KubeRule[] = ruleset ? [...ruleset.nat.rules, ...ruleset.filter.rules] : [];
-  return { virtualServers, ipsets: ipvs?.ipsets ?? [], rules };
+  return { virtualServers, ipsets: ipvs?.ipsets ?? [], rules, persistent, restore: result.restore };
 }
 
 /** hasJump: a rule of the chain with this target and (if given) this match set; SourceAddress as -s. */
@@ -506,7 +675,8 @@ function hasJump(rules: readonly KubeRule[], chain: string, jump: Jump): boolean
 
 describe('kube-proxy proxier_test.go expectations for IPVS mode', () => {
   test.each(CASES)('$test', (c) => {
-    const { virtualServers, ipsets, rules } = run(c);
+    const { virtualServers, ipsets, rules, persistent } = run(c);
+    if (c.allPersistent !== undefined) expect(persistent.every((t) => t === c.allPersistent)).toBe(true);
     if (c.ipvs) expect(Object.fromEntries(virtualServers)).toEqual(c.ipvs);
     if (c.vsCount !== undefined) expect(virtualServers.size).toBe(c.vsCount);
     for (const [key, expected] of Object.entries(c.someVS ?? {})) expect(virtualServers.get(key)).toEqual(expected);
@@ -527,9 +697,25 @@ describe('kube-proxy proxier_test.go expectations for IPVS mode', () => {
     }
   });
 
+  test('TestCreateAndLinkKubeChain: the chains of the restore buffer, in order', () => {
+    const { restore } = run({ test: '', yaml: [] });
+    const chains = (table: string) =>
+      (restore.split(`*${table}\n`)[1] ?? '')
+        .split('COMMIT')[0]
+        .split('\n')
+        .filter((l) => l.startsWith(':'))
+        .join('\n');
+    expect(chains('nat')).toBe(
+      ':KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-LOAD-BALANCER - [0:0]\n:KUBE-MARK-MASQ - [0:0]',
+    );
+    expect(chains('filter')).toBe(
+      ':KUBE-FORWARD - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-PROXY-FIREWALL - [0:0]\n:KUBE-SOURCE-RANGES-FIREWALL - [0:0]\n:KUBE-IPVS-FILTER - [0:0]\n:KUBE-IPVS-OUT-FILTER - [0:0]',
+    );
+  });
+
   test('every ported case asserts something', () => {
     for (const c of CASES) {
-      const checks = [c.ipvs, c.vsCount, c.someVS, c.realServersAmong, c.ipsets, c.chains].filter(
+      const checks = [c.ipvs, c.vsCount, c.someVS, c.realServersAmong, c.ipsets, c.chains, c.allPersistent].filter(
         (x) => x !== undefined,
       );
       expect(checks.length, c.test).toBeGreaterThan(0);
