@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -168,5 +168,70 @@ describe('chainwalk generate', () => {
   it('rejects an unknown --mode and a --scheduler without ipvs', async () => {
     expect((await run(['generate', 'x.yaml', '--mode', 'nft'])).code).toBe(2);
     expect((await run(['generate', 'x.yaml', '--scheduler', 'rr'])).code).toBe(2);
+  });
+});
+
+describe('chainwalk on an ipvs-mode node', () => {
+  const NODE = join(__dirname, '../../fixtures/ipvs/node.dump');
+  const args = ['--from', 'pod', '--src', '10.244.0.9:40000', '--dst', '10.96.0.10:80'];
+
+  it('parse summarises each section of a mixed paste', async () => {
+    const { code, out } = await run(['parse', NODE]);
+    expect(code).toBe(0);
+    expect(out).toContain('Sections (kube-proxy ipvs mode):');
+    expect(out.some((l) => /lines 81-89 +ipvsadm-save -n +4 virtual services, 5 real servers/.test(l))).toBe(true);
+    expect(out.some((l) => /lines 61-80 +ipset save +10 sets, 10 entries/.test(l))).toBe(true);
+  });
+
+  it('trace --json carries the IPVS steps beside the kernel events', async () => {
+    const { code, out } = await run(['trace', NODE, ...args, '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.paths.map((p: { probability: number }) => p.probability)).toEqual([0.5, 0.5]);
+    const [first] = json.paths;
+    expect(first.ipvs.map((e: { action: string; verdict: string }) => `${e.action}:${e.verdict}`)).toEqual([
+      'schedule:ACCEPT',
+      'forward:STOLEN',
+    ]);
+    expect(first.ipvs[1]).toMatchObject({
+      realServer: '10.244.0.5:8080',
+      dst: '10.244.0.5',
+      dport: 8080,
+      hook: 'INPUT',
+    });
+    // `at` counts kernel events: IPVS runs after filter INPUT's policy.
+    expect(first.events[first.ipvs[0].at - 1]).toMatchObject({ table: 'filter', chain: 'INPUT', kind: 'policy' });
+  });
+
+  it('trace reads several files as one paste and prints the IPVS steps readably', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const text = readFileSync(NODE, 'utf8').split('\n');
+    const files = [
+      [0, 60],
+      [60, 80],
+      [80, text.length],
+    ].map(([a, b], k) => {
+      const f = join(dir, `part${k}`);
+      writeFileSync(f, `${text.slice(a, b).join('\n')}\n`);
+      return f;
+    });
+    const { code, out } = await run(['trace', files[0], files[1], files[2], ...args]);
+    expect(code).toBe(0);
+    const body = out.join('\n');
+    expect(body).toMatch(/IPVS ip_vs_in_hook +ACCEPT +schedule \(2 candidates\)/);
+    expect(body).toMatch(
+      /IPVS ip_vs_in_hook +STOLEN +TCP {2}10\.96\.0\.10:80 → real server 10\.244\.1\.7:8080 \(masq\)/,
+    );
+    expect(body).toContain('IPVS TCP  10.96.0.10:80 rr → 2 real servers');
+  });
+
+  it('a diagnostic in the second file names that file and its own line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const a = join(dir, 'rules');
+    const b = join(dir, 'ipvs');
+    writeFileSync(a, '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
+    writeFileSync(b, '-A -t 10.96.0.10:80 -s rr\n-a -t 10.96.0.99:80 -r 10.244.0.5:8080 -m -w 1\n');
+    const { err } = await run(['trace', a, b, ...args]);
+    expect(err).toContain(`${b}:2:7: error: real server for tcp 10.96.0.99:80, which no -A line defines (above it)`);
   });
 });

@@ -1,20 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateFromYaml, ipvsNodeDump } from '../kube';
-import type { Diagnostic, NodeContext, Origin, Packet, Protocol, Ruleset, TraceResult } from '../model';
-import { getRule, parseIpsetSave, parseIptablesSave, ruleLocation } from '../parse';
-import { nodeContext, simulate, toContractJson } from '../sim';
+import type {
+  Diagnostic,
+  IpvsEvent,
+  NodeContext,
+  NodeDump,
+  Origin,
+  Packet,
+  Protocol,
+  Ruleset,
+  TraceResult,
+} from '../model';
+import { getRule, parseNodeDump, ruleLocation } from '../parse';
+import { nodeContextFromDump, simulate, toContractJson } from '../sim';
 
 const USAGE = `usage:
   chainwalk parse FILE
-  chainwalk trace FILE --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
+  chainwalk trace FILE [FILE…] --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
                   [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
   chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
                   [--masquerade-all] [--ipv6 (print the ip6tables-save half)]
                   [--mode iptables|ipvs] [--scheduler rr|wrr|lc|sh|mh…]
                   (ipvs: iptables-save, then ipset save, then ipvsadm-save -n, as one paste)
-FILE may be - for standard input.`;
+FILE may be - for standard input. A FILE may hold any mix of iptables-save, ip6tables-save, ipset save / ipset list
+and ipvsadm-save -n / ipvsadm -Ln output (kube-proxy ipvs mode); trace takes several such files as one paste.`;
 
 function readInput(file: string): string {
   return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
@@ -22,6 +33,70 @@ function readInput(file: string): string {
 
 function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.span.line}:${d.span.column}: ${d.severity}: ${d.message}`;
+}
+
+/** Several files read as one paste; `where` maps a line of the paste back to its file and line. */
+interface Inputs {
+  text: string;
+  where(line: number): { file: string; line: number };
+}
+
+function readInputs(files: string[]): Inputs {
+  const parts: { file: string; first: number }[] = [];
+  const texts: string[] = [];
+  let line = 1;
+  for (const file of files) {
+    const text = readInput(file);
+    parts.push({ file, first: line });
+    const body = text.endsWith('\n') || text === '' ? text : `${text}\n`;
+    texts.push(body);
+    line += body.split('\n').length - 1;
+  }
+  return {
+    text: texts.join(''),
+    where(l) {
+      let k = parts.length - 1;
+      while (k > 0 && parts[k].first > l) k--;
+      return { file: parts[k].file, line: l - parts[k].first + 1 };
+    },
+  };
+}
+
+function formatDiagnosticIn(inputs: Inputs, d: Diagnostic): string {
+  const at = inputs.where(d.span.line);
+  return formatDiagnostic(at.file, { ...d, span: { ...d.span, line: at.line } });
+}
+
+const SECTION_NAMES: Record<string, string> = {
+  'iptables-save': 'iptables-save',
+  'ip6tables-save': 'ip6tables-save',
+  'ipset-save': 'ipset save',
+  'ipset-list': 'ipset list',
+  'ipvsadm-save': 'ipvsadm-save -n',
+  'ipvsadm-list': 'ipvsadm -Ln',
+};
+
+/** One line per section of a node paste: where it is and what it holds. */
+function describeSections(dump: NodeDump): string[] {
+  const sets = Object.values(dump.ipsets);
+  const services = dump.ipvs?.services ?? [];
+  return dump.sections.map((sec) => {
+    const inRange = (line: number) => line >= sec.firstLine && line <= sec.lastLine;
+    let what = '';
+    if (sec.kind === 'iptables-save' || sec.kind === 'ip6tables-save') {
+      const rs = sec.kind === 'ip6tables-save' ? dump.ruleset6 : dump.ruleset;
+      const tables = rs ? rs.tables.filter((t) => inRange(t.span.line)) : [];
+      let rules = 0;
+      if (rs) for (let id = 0; id < rs.rules.count; id++) if (inRange(rs.rules.line[id])) rules++;
+      what = `${tables.map((t) => t.name).join(', ') || 'no tables'}; ${rules} rules`;
+    } else if (sec.kind === 'ipvsadm-save' || sec.kind === 'ipvsadm-list') {
+      const here = services.filter((v) => inRange(v.span.line));
+      what = `${here.length} virtual services, ${here.reduce((n, v) => n + v.realServers.length, 0)} real servers`;
+    } else {
+      what = `${sets.length} sets, ${sets.reduce((n, set) => n + set.entries.length, 0)} entries (all ipset sections)`;
+    }
+    return `  lines ${`${sec.firstLine}-${sec.lastLine}`.padEnd(13)} ${SECTION_NAMES[sec.kind].padEnd(16)} ${what}`;
+  });
 }
 
 /** Services named in kube-proxy's comments: `ns/name:port` (or `ns/name`) at the start of a comment. */
@@ -39,18 +114,25 @@ export function servicesInComments(ruleset: Ruleset): string[] {
 
 function parseCommand(file: string, out: (s: string) => void, err: (s: string) => void): number {
   const text = readInput(file);
-  const { ruleset, diagnostics } = parseIptablesSave(text);
+  const dump = parseNodeDump(text);
+  const { diagnostics } = dump;
   for (const d of diagnostics) err(formatDiagnostic(file, d));
-  const rules = ruleset.rules.count;
-  const chains = ruleset.tables.reduce((n, t) => n + t.chains.length, 0);
-  out(`${file}: ${ruleset.tables.length} tables, ${chains} chains, ${rules} rules`);
-  for (const t of ruleset.tables) {
+  const rulesets = dump.ruleset6 ? [dump.ruleset, dump.ruleset6] : [dump.ruleset];
+  const tables = rulesets.flatMap((rs) => rs.tables);
+  const rules = rulesets.reduce((n, rs) => n + rs.rules.count, 0);
+  const chains = tables.reduce((n, t) => n + t.chains.length, 0);
+  out(`${file}: ${tables.length} tables, ${chains} chains, ${rules} rules`);
+  for (const t of tables) {
     const count = t.chains.reduce((n, c) => n + c.rules.length, 0);
     out(
       `  IPv${t.family} ${t.name.padEnd(8)} ${String(t.chains.length).padStart(7)} chains ${String(count).padStart(8)} rules${t.committed ? '' : '  (no COMMIT)'}`,
     );
   }
-  const services = servicesInComments(ruleset);
+  if (dump.sections.some((sec) => sec.kind !== 'iptables-save' && sec.kind !== 'ip6tables-save')) {
+    out(`Sections (kube-proxy ${dump.mode} mode):`);
+    for (const l of describeSections(dump)) out(l);
+  }
+  const services = rulesets.flatMap((rs) => servicesInComments(rs)).sort();
   out(`Services named in comments: ${services.length}`);
   for (const s of services.slice(0, 50)) out(`  ${s}`);
   if (services.length > 50) out(`  …and ${services.length - 50} more`);
@@ -69,6 +151,21 @@ function hostPort(text: string, what: string): { ip: string; port: number } {
 
 class UsageError extends Error {}
 
+function describeIpvs(x: IpvsEvent): string {
+  switch (x.action) {
+    case 'schedule':
+      return `schedule (${x.candidates} candidate${x.candidates === 1 ? '' : 's'})`;
+    case 'forward':
+      return `${x.service} → real server ${x.realServer} (${x.forward})`;
+    case 'no-destination':
+      return `${x.service}: no real server (ICMP port unreachable)`;
+    case 'no-service':
+      return 'no virtual service: accepted';
+    default:
+      return x.action;
+  }
+}
+
 function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
   const lines: string[] = [];
   result.paths.forEach((p, i) => {
@@ -76,20 +173,33 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
       `path ${i + 1} of ${result.paths.length}: probability ${(p.probability * 100).toFixed(4).replace(/\.?0+$/, '')}%`,
     );
     let hook = '';
-    for (const e of p.events) {
-      if (e.implicit) continue;
-      const h = `${e.leg > 0 ? 'lo → ' : ''}${e.hook}`;
+    const header = (leg: number, name: string) => {
+      const h = `${leg > 0 ? 'lo → ' : ''}${name}`;
       if (h !== hook) {
         lines.push(`  ${h}`);
         hook = h;
       }
+    };
+    const ipvsAt = (i: number) => {
+      for (const x of p.ipvs ?? []) {
+        if (x.at !== i) continue;
+        header(x.leg, x.hook);
+        lines.push(`    ${`IPVS ${x.fn}`.padEnd(42)} ${x.verdict.padEnd(30)}  ${describeIpvs(x)}`);
+        for (const n of x.notes ?? []) lines.push(`      ${n}`);
+      }
+    };
+    p.events.forEach((e, i) => {
+      ipvsAt(i);
+      if (e.implicit) return;
+      header(e.leg, e.hook);
       const where = `${e.table}:${e.chain}${e.rule !== null ? `:${e.rule}` : `:${e.kind}`}`;
       const text = e.ruleId !== null ? `  ${getRule(ruleset, e.ruleId).text}` : '';
       lines.push(
         `    ${where.padEnd(42)} ${e.verdict.padEnd(30)}${text.length > 140 ? `${text.slice(0, 137)}...` : text}`,
       );
       for (const n of e.notes ?? []) lines.push(`      ${n}`);
-    }
+    });
+    ipvsAt(p.events.length);
     const f = p.final;
     const where =
       f.disposition === 'local'
@@ -115,8 +225,9 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
 }
 
 function traceCommand(file: string, argv: string[], out: (s: string) => void, err: (s: string) => void): number {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       from: { type: 'string' },
       proto: { type: 'string', default: 'tcp' },
@@ -155,17 +266,14 @@ function traceCommand(file: string, argv: string[], out: (s: string) => void, er
     if (!name || !ips) throw new UsageError(`--recent must be NAME=IP[,IP…], not '${r}'`);
     overrides.recent = { ...overrides.recent, [name]: ips.split(',') };
   }
-  if (values.ipsets) {
-    const { sets, diagnostics } = parseIpsetSave(readInput(values.ipsets));
-    for (const d of diagnostics) err(formatDiagnostic(values.ipsets, d));
-    overrides.ipsets = sets;
-  }
-  const ctx = nodeContext(overrides);
+  // One paste from every file (and --ipsets, kept for older scripts): rules, sets and the IPVS table.
+  const inputs = readInputs([file, ...positionals, ...(values.ipsets ? [values.ipsets] : [])]);
+  const dump = parseNodeDump(inputs.text);
+  for (const d of dump.diagnostics) if (d.severity === 'error') err(formatDiagnosticIn(inputs, d));
+  const ctx = nodeContextFromDump(dump, overrides);
   const packet: Packet = { origin: from, proto, src: src.ip, sport: src.port, dst: dst.ip, dport: dst.port };
   if (values.mark) packet.mark = Number(values.mark);
-
-  const { ruleset, diagnostics } = parseIptablesSave(readInput(file));
-  for (const d of diagnostics) if (d.severity === 'error') err(formatDiagnostic(file, d));
+  const ruleset = dst.ip.includes(':') && dump.ruleset6 ? dump.ruleset6 : dump.ruleset;
   const result = simulate(ruleset, ctx, packet);
   if (values.json) out(JSON.stringify(toContractJson(result)));
   else for (const l of describeTrace(result, ruleset)) out(l);

@@ -316,7 +316,107 @@ export interface Packet {
 /** ipset contents the caller supplies: the set's type and its entries as `ipset save` prints them. */
 export interface IpsetState {
   type: string;
+  /** Entries as `ipset save` prints them after the set name (`10.96.0.10,tcp:80`, `10.0.0.0/8 nomatch`). */
   entries: string[];
+  /** The create line's `family inet|inet6` (hash types); absent: inet, as ipset defaults. */
+  family?: Family;
+}
+
+// ---- IPVS (kube-proxy ipvs mode) ----
+
+/** The protocol of an address-based virtual service, or `fwmark` for `-f MARK`. */
+export type IpvsProtocol = 'tcp' | 'udp' | 'sctp' | 'fwmark';
+
+/**
+ * How IPVS sends to a real server (ipvsadm `-m`, `-g`, `-i`). `local`: ipvsadm lists a `-g`
+ * destination whose address is the node's own as Local (IP_VS_CONN_F_LOCALNODE).
+ */
+export type IpvsForward = 'masq' | 'route' | 'tunnel' | 'local';
+
+/** Scheduler flag bits as include/uapi/linux/ip_vs.h defines them (ipvsadm `-b`). */
+export const IPVS_SCHED_FLAG = {
+  /** IP_VS_SVC_F_SCHED1: sh-fallback / mh-fallback / flag-1. */
+  FLAG1: 0x08,
+  /** IP_VS_SVC_F_SCHED2: sh-port / mh-port / flag-2. */
+  FLAG2: 0x10,
+  /** IP_VS_SVC_F_SCHED3: flag-3. */
+  FLAG3: 0x20,
+} as const;
+
+export interface IpvsRealServer {
+  /** Canonical address text. */
+  address: string;
+  port: number;
+  forward: IpvsForward;
+  /** -1 when the paste does not say (`ipvsadm -Ln --stats`). */
+  weight: number;
+  /** From `ipvsadm -Ln` (absent in ipvsadm-save). */
+  activeConns?: number;
+  inactConns?: number;
+  span: SourceSpan;
+}
+
+export interface IpvsVirtualService {
+  family: Family;
+  protocol: IpvsProtocol;
+  /** Canonical VIP text; '' for a fwmark service. */
+  address: string;
+  /** 0 for a fwmark service (and for a port-0 "any port" service). */
+  port: number;
+  /** The firewall mark of a `-f` service, else 0. */
+  fwmark: number;
+  /** rr, wrr, lc, wlc, sh, dh, mh, …; '' when the paste does not say (`ipvsadm -Ln --stats`). */
+  scheduler: string;
+  /** IPVS_SCHED_FLAG bits (`-b sh-port` …). */
+  schedFlags: number;
+  /** `-p TIMEOUT [-M NETMASK]`: persistence templates per client (kube-proxy ClientIP affinity). */
+  persistence: { timeout: number; netmask: string } | null;
+  /** `-o`: one-packet scheduling (UDP). */
+  onePacket: boolean;
+  /** `--pe NAME` persistence engine (sip), if any. */
+  pe?: string;
+  /** In the order the paste lists them (ipvsadm sorts by address, port). */
+  realServers: IpvsRealServer[];
+  span: SourceSpan;
+}
+
+/** The node's IPVS table, as `ipvsadm-save -n` or `ipvsadm -Ln` shows it. */
+export interface IpvsState {
+  services: IpvsVirtualService[];
+}
+
+/** What kind of text a part of a node paste is. */
+export type NodeDumpKind =
+  | 'iptables-save'
+  | 'ip6tables-save'
+  | 'ipset-save'
+  | 'ipset-list'
+  | 'ipvsadm-save'
+  | 'ipvsadm-list';
+
+/** A contiguous part of a paste: 1-based first and last line (inclusive) in the whole paste. */
+export interface NodeDumpSection {
+  kind: NodeDumpKind;
+  firstLine: number;
+  lastLine: number;
+}
+
+/**
+ * One paste holding any mix of iptables-save, ip6tables-save, ipset save/list and
+ * ipvsadm-save/-Ln, split into sections and parsed; every position is in the whole paste.
+ */
+export interface NodeDump {
+  /** The IPv4 tables (an empty ruleset when the paste has none). */
+  ruleset: Ruleset;
+  /** The IPv6 tables, when the paste has any. */
+  ruleset6: Ruleset | null;
+  ipsets: Record<string, IpsetState>;
+  /** The IPVS table, when the paste has an ipvsadm section. */
+  ipvs: IpvsState | null;
+  diagnostics: Diagnostic[];
+  sections: NodeDumpSection[];
+  /** `ipvs` when the paste shows kube-proxy's IPVS mode (an ipvsadm section, or its KUBE-IPVS chains / sets). */
+  mode: 'ipvs' | 'iptables';
 }
 
 export interface NodeContext {
@@ -338,11 +438,60 @@ export interface NodeContext {
   recent: Record<string, string[]>;
   /** `-m set` sets: name → contents. A set not given is taken as empty, with a note. */
   ipsets: Record<string, IpsetState>;
+  /**
+   * The IPVS table (kube-proxy ipvs mode). Absent: no IPVS hooks, the walk is pure netfilter.
+   * Present: every virtual-service address is LOCAL (kube-ipvs0, or a node IP for NodePorts)
+   * and IPVS schedules new connections at LOCAL_IN / LOCAL_OUT (sim/ipvs.ts).
+   */
+  ipvs?: IpvsState;
 }
 
 // ---- Simulation output: the trace contract ----
 
 export type EventKind = 'rule' | 'return' | 'policy';
+
+/** What IPVS did at one of its hooks (net/netfilter/ipvs/ip_vs_core.c ip_vs_in). */
+export type IpvsAction =
+  /** A new connection matched a virtual service; the scheduler picks among `candidates`. */
+  | 'schedule'
+  /** The real server this path takes, and the rewrite towards it. */
+  | 'forward'
+  /** The packet matched no virtual service: IPVS accepts it, the stack delivers it to the local address. */
+  | 'no-service'
+  /** A service matched but IPVS does not schedule this packet (a TCP packet without SYN…): accepted. */
+  | 'not-scheduled'
+  /** The service has no usable real server: ICMP port unreachable, then DROP (ip_vs_leave). */
+  | 'no-destination';
+
+/**
+ * A step of IPVS's own hooks. Not an nf_tables event (xtables-monitor --trace does not print
+ * it), so it is kept beside TracePath.events, placed by `at`, not in them.
+ */
+export interface IpvsEvent {
+  /** Index into TracePath.events of the first event after this step (= events.length at the time). */
+  at: number;
+  hook: HookName;
+  leg: number;
+  /** The kernel hook function, ip_vs_core.c: `ip_vs_remote_request4`, `ip_vs_local_request4`, `ip_vs_reply4`. */
+  fn: string;
+  /** The hook function's netfilter verdict: ACCEPT, STOLEN (sent on via ip_vs_nat_xmit), DROP. */
+  verdict: 'ACCEPT' | 'STOLEN' | 'DROP';
+  action: IpvsAction;
+  /** The virtual service, as ipvsadm -Ln names it: `TCP  10.96.0.10:80`, `FWM  5`. */
+  service?: string;
+  scheduler?: string;
+  /** Real servers the scheduler may pick on this step (weight > 0 …). */
+  candidates?: number;
+  /** The chosen real server `10.244.1.5:8080`. */
+  realServer?: string;
+  forward?: IpvsForward;
+  before: Header;
+  after: Header;
+  /** Source line of the virtual service (or real server) in the paste, for the editor. */
+  span?: SourceSpan;
+  assumed?: string[];
+  notes?: string[];
+}
 
 export interface Header {
   src: string;
@@ -374,7 +523,7 @@ export interface TraceEvent {
   after: Header;
   /** Where the simulator had to assume, e.g. an unknown match taken as not matching. */
   assumed?: string[];
-  /** Plain facts about this step (`DNAT to 10.244.1.5:8080`). */
+  /** Plain facts about this step (`DNAT to 10.244.1.5:8080`, `10.96.0.10,tcp:80 ∈ KUBE-CLUSTER-IP`). */
   notes?: string[];
 }
 
@@ -426,6 +575,8 @@ export interface TracePath {
   assumptions: Assumption[];
   /** Set when the walk could not finish (jump cycle, runaway depth). */
   error?: string;
+  /** IPVS steps on this path, in order (only when the node context has IPVS state). */
+  ipvs?: IpvsEvent[];
 }
 
 export interface TraceResult {

@@ -10,6 +10,7 @@ describe('ipset save', () => {
     expect(sets['KUBE-CLUSTER-IP']).toEqual({
       type: 'hash:ip,port',
       entries: ['10.96.0.1,tcp:443', '10.96.0.10,udp:53'],
+      family: 4,
     });
   });
 

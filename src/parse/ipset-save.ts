@@ -1,4 +1,5 @@
 import type { Diagnostic, IpsetState } from '../model';
+import { familyOption } from './ipset-list';
 
 // `ipset save` output: `create NAME TYPE [options]` then `add NAME ENTRY [options]`.
 // Only what the simulator needs: each set's type and its entries.
@@ -19,7 +20,8 @@ export function parseIpsetSave(text: string): IpsetParseResult {
     const words = line.split(/\s+/);
     const column = raw.indexOf(words[0]) + 1;
     if (words[0] === 'create' && words.length >= 3) {
-      sets[words[1]] = { type: words[2], entries: [] };
+      const family = familyOption(words);
+      sets[words[1]] = family ? { type: words[2], entries: [], family } : { type: words[2], entries: [] };
     } else if (words[0] === 'add' && words.length >= 3) {
       const set = sets[words[1]];
       if (!set) {

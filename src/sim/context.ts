@@ -1,4 +1,4 @@
-import type { Cidr, NodeContext } from '../model';
+import type { Cidr, NodeContext, NodeDump } from '../model';
 import { cidrContains, formatIp, type IpValue, parseCidr, parseIp } from '../parse';
 
 /** A NodeContext with the defaults the CLI and the app start from; any field can be overridden. */
@@ -31,6 +31,70 @@ export interface Routing {
 
 const LOOPBACK4 = parseCidr('127.0.0.0/8') as Cidr;
 
+/** The dummy interface kube-proxy binds service addresses to (pkg/proxy/ipvs/proxier.go defaultDummyDevice). */
+export const IPVS_DUMMY = 'kube-ipvs0';
+
+/** Sets whose entries are service addresses (on kube-ipvs0), not node IPs (pkg/proxy/ipvs/ipset.go). */
+const SERVICE_ADDRESS_SETS = [
+  'KUBE-CLUSTER-IP',
+  'KUBE-EXTERNAL-IP',
+  'KUBE-EXTERNAL-IP-LOCAL',
+  'KUBE-LOAD-BALANCER',
+  'KUBE-LOAD-BALANCER-LOCAL',
+];
+
+/**
+ * The node IPs a node paste shows: in ipvs mode a NodePort is a virtual service on each node
+ * address (GetAllLocalAddressesExcept), so a virtual-service address whose port is in a
+ * KUBE-NODE-PORT-* set and which no service-address set lists is a node IP. In paste order.
+ */
+export function inferNodeIPs(dump: Pick<NodeDump, 'ipvs' | 'ipsets'>): string[] {
+  const sets = dump.ipsets;
+  const serviceAddrs = new Set<string>();
+  for (const base of SERVICE_ADDRESS_SETS)
+    for (const name of [base, `KUBE-6-${base}`.slice(0, 31)])
+      for (const e of sets[name]?.entries ?? []) serviceAddrs.add(canonIp(e.split(',')[0]));
+  const nodePorts = new Set<string>();
+  for (const [name, set] of Object.entries(sets)) {
+    const m = /^KUBE-(?:6-)?NODE-PORT-(?:LOCAL-)?(TCP|UDP)$/.exec(name);
+    if (m) for (const e of set.entries) nodePorts.add(`${m[1].toLowerCase()}:${e.split(/\s/)[0]}`);
+    if (/^KUBE-(?:6-)?NODE-PORT-(?:LOCAL-)?SCTP-HASH$/.test(name))
+      for (const e of set.entries) {
+        const [ip, port] = e.split(/\s/)[0].split(',');
+        serviceAddrs.delete(canonIp(ip));
+        nodePorts.add(port ?? '');
+      }
+  }
+  const out: string[] = [];
+  for (const svc of dump.ipvs?.services ?? []) {
+    if (svc.address === '' || serviceAddrs.has(svc.address) || out.includes(svc.address)) continue;
+    if (nodePorts.has(`${svc.protocol}:${svc.port}`)) out.push(svc.address);
+  }
+  return out;
+}
+
+function canonIp(text: string): string {
+  const ip = parseIp(text);
+  return ip ? formatIp(ip) : text;
+}
+
+/**
+ * The node context a node paste implies: its ipsets and IPVS table, and (unless overridden)
+ * the node IPs its NodePort virtual services show. Overrides win.
+ */
+export function nodeContextFromDump(
+  dump: Pick<NodeDump, 'ipvs' | 'ipsets'>,
+  overrides: Partial<NodeContext> = {},
+): NodeContext {
+  const inferred = inferNodeIPs(dump);
+  return nodeContext({
+    ipsets: dump.ipsets,
+    ...(dump.ipvs ? { ipvs: dump.ipvs } : {}),
+    ...(inferred.length > 0 ? { nodeIPs: inferred } : {}),
+    ...overrides,
+  });
+}
+
 /** The first host of a CIDR (the bridge's usual address), e.g. 10.244.0.0/24 → 10.244.0.1. */
 function firstHost(c: Cidr): string {
   return c.family === 4
@@ -62,6 +126,10 @@ export function buildRouting(ctx: NodeContext): Routing {
   const podIfaceAddress = ctx.podIfaceAddress ?? (podCidr ? firstHost(podCidr) : '');
   if (podIfaceAddress) local.set(canon(podIfaceAddress), ctx.podIface);
   for (const ip of ctx.localAddresses) if (!local.has(canon(ip))) local.set(canon(ip), 'lo');
+  // kube-proxy ipvs mode binds every ClusterIP, external IP and LB IP to the kube-ipvs0 dummy
+  // (proxier.go syncService: netlinkHandle.EnsureAddressBind); NodePort services use node IPs.
+  for (const svc of ctx.ipvs?.services ?? [])
+    if (svc.address !== '' && !local.has(svc.address)) local.set(svc.address, IPVS_DUMMY);
   if (podCidr && podCidr.family === 4 && podCidr.prefix < 31) addBroadcast(broadcast, podCidr);
   return { nodeIPs, local, podCidr, podIfaceAddress, broadcast, ctx };
 }

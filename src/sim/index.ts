@@ -2,6 +2,6 @@
 // In: a Ruleset, a NodeContext (defaults via nodeContext()), a Packet.
 // Out: every path the packet can take, each with its probability, kernel-style events and final header.
 
-export { nodeContext } from './context';
-export { type ContractJson, toContractJson } from './contract';
+export { IPVS_DUMMY, inferNodeIPs, nodeContext, nodeContextFromDump } from './context';
+export { type ContractIpvsEvent, type ContractJson, toContractJson } from './contract';
 export { simulate } from './walk';

@@ -1,7 +1,8 @@
 import type { Family, IfaceMatch, Match, NodeContext, PortRange, Rule } from '../model';
-import { cidrContains, type IpValue, parseCidr, parseIp } from '../parse';
+import { cidrContains, type IpValue, parseIp } from '../parse';
 import { ADDRTYPES, CT_STATES } from '../parse/vocabulary';
 import { type AddrType, addrType, localIface, type Routing } from './context';
+import { testSet } from './ipset';
 
 // Whether one rule matches the packet in its current state, match by match
 // as the kernel evaluates them (first failing match stops the rule).
@@ -42,6 +43,8 @@ export interface MatchEnv {
   ctx: NodeContext;
   /** Records an assumption (unknown module, state not supplied…). */
   assume(what: string): void;
+  /** Records a fact about the rule being tested (`10.96.0.10,tcp:80 ∈ KUBE-CLUSTER-IP`), shown if it matches. */
+  note?(what: string): void;
 }
 
 /** What the statistic match at a split asks the walker to decide. */
@@ -96,66 +99,6 @@ export function headerMatches(rule: Rule, p: PacketView): boolean {
   // The first packet of a connection is never a fragment: `-f` fails, `! -f` holds.
   if (rule.fragment && !rule.fragment.invert) return false;
   return true;
-}
-
-/**
- * ipset membership of the packet, for the set's dimensions and the rule's src/dst flags, as
- * ip_set_test (net/netfilter/ipset/ip_set_core.c) answers it: 'match', 'nomatch' (the entry that
- * decides is a `nomatch` one) or 'miss'.
- */
-function setLookup(env: MatchEnv, name: string, flags: ('src' | 'dst')[], p: PacketView): 'match' | 'nomatch' | 'miss' {
-  const set = env.ctx.ipsets[name];
-  if (!set) {
-    env.assume(`ipset ${name} was not supplied: taken as empty`);
-    return 'miss';
-  }
-  const dims = (set.type.split(':')[1] ?? '').split(',');
-  // ip_set_test: fewer flags than the set has dimensions never match; extra flags are ignored.
-  if (flags.length < dims.length) return 'miss';
-  const want = dims.map((dim, i) => {
-    const side = flags[i];
-    if (dim === 'port') return { dim, port: side === 'src' ? p.sport : p.dport };
-    if (dim === 'ip' || dim === 'net') return { dim, ip: side === 'src' ? p.srcIp : p.dstIp };
-    if (dim === 'mark') return { dim, mark: p.mark };
-    if (dim === 'iface') return { dim, iface: side === 'src' ? p.inIface : p.outIface };
-    return { dim };
-  });
-  const protoName =
-    p.proto === PROTO_TCP ? 'tcp' : p.proto === PROTO_UDP ? 'udp' : p.proto === PROTO_SCTP ? 'sctp' : '';
-  const bitmap = set.type.startsWith('bitmap');
-  // ip_set_bitmap_port.c ip_set_get_ip_port: a bitmap:port set only looks at TCP and UDP.
-  if (bitmap && dims.includes('port') && protoName !== 'tcp' && protoName !== 'udp') return 'miss';
-  // hash:*net* sets try the most specific prefix first (mtype_test_cidrs); the first entry that
-  // covers the packet decides, and a `nomatch` one says no (-ENOTEMPTY).
-  let best: { specificity: number; nomatch: boolean } | null = null;
-  for (const entry of set.entries) {
-    const body = entry.trim().split(/\s+/);
-    const parts = body[0].split(',');
-    let all = parts.length >= want.length;
-    let specificity = 0;
-    for (let i = 0; all && i < want.length; i++) {
-      const w = want[i];
-      const part = parts[i];
-      if (w.dim === 'port') {
-        const k = part.indexOf(':');
-        const proto = k < 0 ? (bitmap ? '' : 'tcp') : part.slice(0, k);
-        const range = (k < 0 ? part : part.slice(k + 1)).split('-').map(Number);
-        const lo = range[0];
-        const hi = range[1] ?? lo;
-        all = (proto === '' || proto === protoName) && (w.port as number) >= lo && (w.port as number) <= hi;
-      } else if (w.dim === 'ip' || w.dim === 'net') {
-        const c = parseCidr(part);
-        all = c !== null && cidrContains(c, w.ip as IpValue);
-        if (c && w.dim === 'net') specificity = specificity * 256 + c.prefix;
-      } else if (w.dim === 'mark') all = Number(part) === w.mark;
-      else if (w.dim === 'iface') all = part === w.iface;
-      else all = false;
-    }
-    if (!all) continue;
-    const nomatch = body.includes('nomatch');
-    if (!best || specificity > best.specificity) best = { specificity, nomatch };
-  }
-  return best === null ? 'miss' : best.nomatch ? 'nomatch' : 'match';
 }
 
 function recentKey(m: Extract<Match, { kind: 'recent' }>, p: PacketView): string {
@@ -309,10 +252,13 @@ export function matchOne(m: Match, p: PacketView, env: MatchEnv, decided: boolea
     }
     case 'set': {
       if (m.counters) env.assume(`set counter conditions (${m.counters}) are not modelled: ignored`);
-      const found = setLookup(env, m.name, m.flags, p);
-      // ip_set_test: --return-nomatch turns a nomatch hit into a match and a plain hit into none.
-      const contained = m.returnNomatch ? found === 'nomatch' : found === 'match';
-      return contained !== m.invert;
+      const r = testSet(env.ctx.ipsets, m.name, m.flags, p, m.returnNomatch);
+      if (!r) {
+        env.assume(`ipset ${m.name} was not supplied: taken as empty`);
+        return m.invert;
+      }
+      env.note?.(r.note);
+      return r.hit !== m.invert;
     }
     case 'physdev': {
       // xt_physdev.c without bridge info (br_netfilter off): match only if every given option is inverted.

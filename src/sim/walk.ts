@@ -4,6 +4,9 @@ import type {
   FinalPacket,
   Header,
   HookName,
+  IpvsEvent,
+  IpvsRealServer,
+  IpvsVirtualService,
   NodeContext,
   Packet,
   RouteStep,
@@ -20,6 +23,16 @@ import { findTable, formatIp, getRule, type IpValue, parseIp, ruleLocation } fro
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
 import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
+import {
+  findService,
+  IPVS_HOOK_FN,
+  IPVS_HOOK_STAGES,
+  ipvsHandles,
+  ipvsServiceName,
+  isServiceAddress,
+  type Stage,
+} from './ipvs';
+import { schedule } from './ipvs-sched';
 import { headerMatches, type MatchEnv, matchOne, type PacketView, type SplitRequest } from './match';
 
 // The walk, as netfilter does it (../design.md "netfilter, as the simulator
@@ -86,6 +99,11 @@ interface State {
   assumptions: Assumption[];
   final: FinalPacket | null;
   error?: string;
+  /** Events on the trail so far (for IpvsEvent.at). */
+  eventCount: number;
+  /** skb->ipvs_property: IPVS sent this packet on (ip_vs_nat_send_or_cont); its hooks let it pass. */
+  ipvsProperty: boolean;
+  ipvs: IpvsEvent[];
 }
 
 interface Trail {
@@ -112,6 +130,8 @@ interface Walk {
   cur: State | null;
   ruleId: number;
   env: MatchEnv;
+  /** Facts the matches of the rule being evaluated recorded (set lookups), for its event. */
+  ruleNotes: string[];
 }
 
 /** Headers are never changed in place: events share them, and a rewrite makes a new one (of one shape). */
@@ -139,6 +159,7 @@ function clone(s: State): State {
     pv: null,
     routes: [...s.routes],
     assumptions: [...s.assumptions],
+    ipvs: [...s.ipvs],
   };
 }
 
@@ -207,12 +228,16 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     steps: 0,
     cur: null,
     ruleId: -1,
+    ruleNotes: [],
     env: {
       routing,
       ctx,
       assume: (what) => {
         const s = w.cur as State;
         s.assumptions.push({ ruleId: w.ruleId, location: ruleLocation(ruleset, w.ruleId), what });
+      },
+      note: (what) => {
+        w.ruleNotes.push(what);
       },
     },
   };
@@ -256,6 +281,9 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     routes: [],
     assumptions: [],
     final: null,
+    eventCount: 0,
+    ipvsProperty: false,
+    ipvs: [],
   };
   if (packet.origin === 'local') {
     start.outIface = routeOut(w.routing, h.dst);
@@ -268,12 +296,12 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     const s = work.pop() as State;
     const fork = run(w, s);
     if (fork) {
-      if (paths.length + work.length + 2 > MAX_PATHS) {
+      if (paths.length + work.length + fork.length > MAX_PATHS) {
         notes.add(`more than ${MAX_PATHS} paths: the rest were not walked`);
         continue;
       }
-      // Depth first, the matching branch first, so paths come out in rule order.
-      work.push(fork[1], fork[0]);
+      // Depth first, the matching branch (or first real server) first, so paths come out in order.
+      for (let k = fork.length - 1; k >= 0; k--) work.push(fork[k]);
       continue;
     }
     paths.push({
@@ -284,6 +312,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
       choices: s.choices,
       assumptions: s.assumptions,
       ...(s.error ? { error: s.error } : {}),
+      ...(w.ctx.ipvs ? { ipvs: s.ipvs } : {}),
     });
   }
   return { paths, notes: [...notes] };
@@ -312,11 +341,17 @@ function finish(
   void w;
 }
 
-/** Runs a state until it finishes (returns null) or forks (returns the two branches: matched, not matched). */
-function run(w: Walk, s: State): [State, State] | null {
+/** Runs a state until it finishes (returns null) or forks (returns the branches: matched first). */
+function run(w: Walk, s: State): State[] | null {
   while (!s.final) {
     if (s.table === null) {
-      if (!enterNextTable(w, s)) {
+      const entered = enterNextTable(w, s);
+      if (entered === 'ipvs') {
+        const fork = ipvsStage(w, s);
+        if (fork) return fork;
+        continue;
+      }
+      if (!entered) {
         afterHook(w, s);
         continue;
       }
@@ -327,11 +362,12 @@ function run(w: Walk, s: State): [State, State] | null {
   return null;
 }
 
-/** Moves to the next table of this hook that has the hook's chain; false when the hook is done. */
-function enterNextTable(w: Walk, s: State): boolean {
-  const names = HOOK_TABLES[s.hook];
+/** Moves to the next table of this hook that has the hook's chain; 'ipvs' at IPVS's slot; false when the hook is done. */
+function enterNextTable(w: Walk, s: State): boolean | 'ipvs' {
+  const names: readonly Stage[] = (w.ctx.ipvs && IPVS_HOOK_STAGES[s.hook as 'INPUT' | 'OUTPUT']) || HOOK_TABLES[s.hook];
   while (++s.tableIdx < names.length) {
     const name = names[s.tableIdx];
+    if (name === 'ipvs') return 'ipvs';
     if (name === 'nat') {
       // nat chains see only a connection's first packet, once per manip type (nf_nat_inet_fn).
       if (s.untracked) continue;
@@ -384,11 +420,12 @@ function emit(
   if (ev.assumed) event.assumed = ev.assumed;
   if (ev.notes) event.notes = ev.notes;
   s.events = { event, prev: s.events };
+  s.eventCount++;
   void w;
 }
 
 /** Evaluates the next rule of the current chain (or falls off its end). */
-function step(w: Walk, s: State): [State, State] | null {
+function step(w: Walk, s: State): State[] | null {
   const table = s.table as Table;
   const frame = s.frames[s.frames.length - 1];
   if (++w.steps > MAX_STEPS) {
@@ -421,6 +458,7 @@ function step(w: Walk, s: State): [State, State] | null {
   w.cur = s;
   w.ruleId = ruleId;
   const assumedBefore = s.assumptions.length;
+  if (w.ruleNotes.length > 0) w.ruleNotes.length = 0;
   if (!headerMatches(rule, pv)) return null;
   let statIndex = 0;
   for (const m of rule.matches) {
@@ -498,7 +536,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
   const before = s.h;
   const chainName = (s.table as Table).chains[rule.chain].name;
   const t: Target = rule.target;
-  const notes: string[] = [];
+  const notes: string[] = w.ruleNotes.length > 0 ? [...w.ruleNotes] : [];
   const ev = (verdict: string) =>
     emit(
       w,
@@ -725,4 +763,149 @@ function afterHook(w: Walk, s: State): void {
       finish(w, s, 'ACCEPT', 'out', s.outIface);
       return;
   }
+}
+
+/** Records an IPVS step on the path (beside the nf_tables events, at the current position). */
+function ipvsEvent(
+  s: State,
+  before: Header,
+  e: Omit<IpvsEvent, 'at' | 'hook' | 'leg' | 'fn' | 'before' | 'after'>,
+): void {
+  s.ipvs.push({ at: s.eventCount, hook: s.hook, leg: s.leg, fn: IPVS_HOOK_FN, before, after: s.h, ...e });
+}
+
+/**
+ * ip_vs_in_hook for a connection's first packet (ip_vs_core.c): packets IPVS already sent on pass;
+ * protocols it does not handle pass; no virtual service → NF_ACCEPT (the stack delivers the packet to
+ * the local address); a service with no usable real server → ip_vs_leave (ICMP port unreachable,
+ * NF_DROP); else the scheduler's picks, one path each, and the packet is sent on by the
+ * forwarding method (ip_vs_xmit.c). Returns the branches when the schedule splits.
+ */
+function ipvsStage(w: Walk, s: State): State[] | null {
+  const ipvs = w.ctx.ipvs;
+  if (!ipvs || s.ipvsProperty || !ipvsHandles(w.protoNum)) return null;
+  // "remote client: only PACKET_HOST": broadcast and multicast pass IPVS at LOCAL_IN.
+  if (s.hook === 'INPUT' && addrType(w.routing, s.h.dst) !== 'LOCAL') return null;
+  s.pv = null;
+  const before = s.h;
+  const svc = findService(ipvs, w.family, w.protoNum, s.h.dst, s.h.dport, s.h.mark);
+  if (!svc) {
+    if (isServiceAddress(ipvs, s.h.dst))
+      ipvsEvent(s, before, {
+        verdict: 'ACCEPT',
+        action: 'no-service',
+        notes: [
+          `no virtual service for ${w.packet.proto} ${hostPort(s.h.dst, s.h.dport)}: IPVS accepts it and the stack delivers it to the address on ${w.routing.local.get(s.h.dst) ?? 'this node'} (nothing listens there)`,
+        ],
+      });
+    return null;
+  }
+  const service = ipvsServiceName(svc);
+  const sched = schedule(svc, {
+    srcIp: parseIp(s.h.src) as IpValue,
+    dstIp: parseIp(s.h.dst) as IpValue,
+    sport: s.h.sport,
+    proto: w.protoNum,
+  });
+  const notes = [...sched.notes];
+  if (svc.persistence)
+    notes.push(
+      `persistent ${svc.persistence.timeout}s (netmask ${svc.persistence.netmask}): a client with a live template (ip_vs_sched_persist) goes to its earlier real server; a new client is scheduled as shown`,
+    );
+  if (w.packet.proto === 'tcp') notes.push('a TCP SYN with no IPVS connection: scheduled (tcp_conn_schedule)');
+  if (sched.picks.length === 0) {
+    // ip_vs_leave: "the TCP socket is not actually created… ICMP_PORT_UNREACH is sent here no matter it is TCP/UDP".
+    ipvsEvent(s, before, {
+      verdict: 'DROP',
+      action: 'no-destination',
+      service,
+      scheduler: svc.scheduler,
+      candidates: sched.candidates,
+      span: svc.span,
+      notes: [
+        ...notes,
+        `${service} has no real server to take it: IPVS sends ICMP port unreachable and drops the packet (ip_vs_leave)`,
+      ],
+    });
+    finish(w, s, 'REJECT', 'rejected', '');
+    return null;
+  }
+  ipvsEvent(s, before, {
+    verdict: 'ACCEPT',
+    action: 'schedule',
+    service,
+    scheduler: svc.scheduler,
+    candidates: sched.candidates,
+    span: svc.span,
+    notes: [
+      `IPVS ${service} ${svc.scheduler} → ${sched.picks.length === 1 ? '1 real server' : `${sched.picks.length} real servers`}`,
+      ...notes,
+    ],
+  });
+  const branches = sched.picks.map((pick, k) => {
+    const b = k === sched.picks.length - 1 ? s : clone(s);
+    b.probability *= pick.probability;
+    if (sched.picks.length > 1) b.choices.push(k);
+    forward(w, b, svc, pick.server);
+    return b;
+  });
+  return sched.picks.length > 1 ? branches : null;
+}
+
+/** Sends the packet to the chosen real server as ip_vs_xmit.c does for its forwarding method. */
+function forward(w: Walk, s: State, svc: IpvsVirtualService, rs: IpvsRealServer): void {
+  const before = s.h;
+  const realServer = hostPort(rs.address, rs.port);
+  const notes: string[] = [];
+  if (rs.forward === 'masq') {
+    // ip_vs_nat_xmit: rewrite the destination to the real server (the conntrack entry's reply
+    // tuple follows with net.ipv4.vs.conntrack=1, ip_vs_update_conntrack; ctstate stays NEW).
+    s.h = withHeader(s.h, { dst: rs.address, dport: rs.port });
+    notes.push(`masquerading (NAT): destination becomes ${realServer}`);
+  } else if (rs.forward === 'tunnel') notes.push(`IPIP tunnel to ${rs.address}: the inner header is shown unchanged`);
+  else if (rs.forward === 'route') notes.push(`direct routing to ${rs.address}: the header is unchanged`);
+  s.pv = null;
+  // ip_vs_nat_send_or_cont sets skb->ipvs_property for local and remote real servers alike; with
+  // net.ipv4.vs.conntrack=1 (kube-proxy sets it) the packet keeps its conntrack entry, so nat
+  // POSTROUTING (MASQUERADE) still sees it.
+  s.ipvsProperty = true;
+  const local = addrType(w.routing, rs.address) === 'LOCAL';
+  if (local || rs.forward === 'local') {
+    // ip_vs_nat_send_or_cont / ip_vs_null_xmit: a local real server → NF_ACCEPT, the hook goes on.
+    notes.push('the real server is local: the current hook continues with the new destination');
+    ipvsEvent(s, before, {
+      verdict: 'ACCEPT',
+      action: 'forward',
+      service: ipvsServiceName(svc),
+      realServer,
+      forward: rs.forward,
+      span: rs.span,
+      notes,
+    });
+    return;
+  }
+  // Remote: skb->ipvs_property = 1, NF_HOOK(LOCAL_OUT, …, dst_output), NF_STOLEN. The packet runs
+  // the whole LOCAL_OUT list again, then POSTROUTING; it never traverses FORWARD, and the rest of
+  // the hook it was in (nat INPUT; filter OUTPUT on the local path) never sees it.
+  notes.push(
+    'sent on through LOCAL_OUT and POSTROUTING (ip_vs_nat_send_or_cont): not FORWARD; nat OUTPUT is skipped (the connection’s destination NAT is already set), nat POSTROUTING runs',
+  );
+  ipvsEvent(s, before, {
+    verdict: 'STOLEN',
+    action: 'forward',
+    service: ipvsServiceName(svc),
+    realServer,
+    forward: rs.forward,
+    span: rs.span,
+    notes,
+  });
+  s.dstNatDone = true;
+  s.table = null;
+  s.frames = [];
+  s.tableIdx = -1;
+  s.hook = 'OUTPUT';
+  const out = routeOut(w.routing, rs.address);
+  s.outIface = out;
+  s.orig = { ...s.orig };
+  s.routes.push({ leg: s.leg, after: 'OUTPUT', decision: 'output', iface: out });
 }
