@@ -165,6 +165,32 @@ describe('chainwalk generate', () => {
     expect(text).toContain('-a -t 172.30.0.41:80 -r 10.244.0.10:80 -m -w 1');
   });
 
+  it('traces what --mode ipvs printed: a pod reaching itself through its service is masqueraded by KUBE-LOOP-BACK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const node = join(dir, 'node.dump');
+    const generated = await run([
+      'generate',
+      join(__dirname, '../../fixtures/kernel/kube-ipvs.yaml'),
+      '--mode',
+      'ipvs',
+    ]);
+    writeFileSync(node, `${generated.out.join('\n')}\n`);
+    const args = ['--from', 'pod', '--proto', 'tcp', '--src', '10.244.0.5:40000', '--dst', '10.96.0.10:53'];
+    const { code, out } = await run(['trace', node, ...args, '--pod-cidr', '10.244.0.0/24', '--json']);
+    expect(code).toBe(0);
+    const paths: {
+      probability: number;
+      final: { src: string; dst: string };
+      events: { chain: string; rule: number | null }[];
+    }[] = JSON.parse(out.join('')).paths;
+    // rr over the two real servers of 10.96.0.10:53: the pod itself and one on another node.
+    expect(paths.map((p) => [p.probability, p.final.dst, p.final.src])).toEqual([
+      [0.5, '10.244.0.5', '10.244.0.1'],
+      [0.5, '10.244.1.7', '10.244.0.5'],
+    ]);
+    expect(paths[0].events.some((e) => e.chain === 'KUBE-POSTROUTING' && e.rule === 1)).toBe(true);
+  });
+
   it('rejects an unknown --mode and a --scheduler without ipvs', async () => {
     expect((await run(['generate', 'x.yaml', '--mode', 'nft'])).code).toBe(2);
     expect((await run(['generate', 'x.yaml', '--scheduler', 'rr'])).code).toBe(2);
