@@ -140,7 +140,19 @@ for (const dump of DUMPS) {
         dport: c.dport,
         mark: c.mark,
       }));
-      const traces = await traceCase(node, c, packets);
+      let traces = await traceCase(node, c, packets);
+      // xtables-monitor exits with ENOBUFS when it falls behind (a loaded machine): start a new
+      // one and send the case again from fresh source ports (the old tuples now have conntrack
+      // entries). A case with a fixed source port cannot be sent again and reports the problem.
+      for (let retry = 0; retry < 2 && node.monitorExited && c.sport === undefined; retry++) {
+        console.warn(`[${dump.name}] ${c.name}: the trace monitor exited; restarting it and sending again`);
+        await node.restartMonitor();
+        traces = await traceCase(
+          node,
+          c,
+          packets.map((p) => ({ ...p, sport: nextPort++ })),
+        );
+      }
       const result = judge(dump, c, traces, ruleset);
       results.push(result);
       if (result.status === 'kernel-only')
