@@ -828,7 +828,6 @@ function ipvsStage(w: Walk, s: State): State[] | null {
       candidates: sched.candidates,
       span: svc.span,
       notes: [
-        ...notes,
         `${service} has no real server to take it: IPVS sends ICMP port unreachable and drops the packet (ip_vs_leave)`,
       ],
     });
