@@ -251,6 +251,23 @@ describe('chainwalk on an ipvs-mode node', () => {
     expect(body).toContain('IPVS TCP  10.96.0.10:80 rr → 2 real servers');
   });
 
+  it('a service without endpoints is rejected by IPVS, and the trace says so', async () => {
+    const { code, out } = await run([
+      'trace',
+      NODE,
+      '--from',
+      'pod',
+      '--src',
+      '10.244.0.9:40000',
+      '--dst',
+      '10.96.0.20:80',
+    ]);
+    expect(code).toBe(0);
+    expect(out.at(-1)).toBe(
+      '  → REJECT: rejected by IPVS: the virtual service has no real server (ICMP port unreachable); packet 10.244.0.9:40000 → 10.96.0.20:80',
+    );
+  });
+
   it('a diagnostic in the second file names that file and its own line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
     const a = join(dir, 'rules');

@@ -212,7 +212,9 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
               ? 'the walk stopped'
               : f.byRuleId !== undefined
                 ? `${f.disposition} by ${ruleLocation(ruleset, f.byRuleId)}`
-                : `${f.disposition} by the chain's policy`;
+                : p.ipvs?.at(-1)?.action === 'no-destination'
+                  ? 'rejected by IPVS: the virtual service has no real server (ICMP port unreachable)'
+                  : `${f.disposition} by the chain's policy`;
     lines.push(
       `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
     );

@@ -1,6 +1,7 @@
-// parse: iptables-save / ip6tables-save text → Ruleset + diagnostics.
-// In: the text as pasted (counters, tabs, CRLF, grep excerpts, several dumps).
-// Out: every table, chain and rule that could be read, and a Diagnostic per problem.
+// parse: iptables-save / ip6tables-save text → Ruleset + diagnostics; a whole node paste (with
+// ipset save/list and ipvsadm-save/-Ln sections) → NodeDump (parseNodeDump).
+// In: the text as pasted (counters, tabs, CRLF, grep excerpts, several dumps, mixed outputs).
+// Out: every table, chain, rule, set and virtual service that could be read, and a Diagnostic per problem.
 
 export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
 export { findChain, findTable, getRule, ruleLocation } from './decode-rule';

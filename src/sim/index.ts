@@ -1,5 +1,6 @@
 // sim: walk a packet through a Ruleset as netfilter does.
-// In: a Ruleset, a NodeContext (defaults via nodeContext()), a Packet.
+// In: a Ruleset, a NodeContext (defaults via nodeContext(), or nodeContextFromDump() for a node paste
+// with ipsets and IPVS), a Packet.
 // Out: every path the packet can take, each with its probability, kernel-style events and final header.
 
 export { IPVS_DUMMY, inferNodeIPs, nodeContext, nodeContextFromDump } from './context';

@@ -16,6 +16,10 @@ import { cidrContains, formatIp, type IpValue, parseCidr } from '../parse';
 //   (ip_set_list_set.c list_set_ktest).
 // Entries are as `ipset save` prints them; those listed are present (an expired timeout entry is
 // not listed), so `timeout N` does not change the answer.
+// Seen on the kernel here (6.18, iptables-nft 1.8.9, OUTPUT rules in a netns): hash:ip,port with
+// `dst` never matched and with `dst,dst,src` matched; bitmap:port matched UDP, not SCTP; hash:net's
+// /16 nomatch hole inside a /8 did not match, and neither did hash:ip,port,net's; list:set matched as
+// its member. iptables refuses a rule naming a set of the other family, so a dump never has one.
 
 export interface SetPacket {
   family: Family;
