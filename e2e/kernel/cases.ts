@@ -5,6 +5,7 @@ import type { FinalVerdict, NodeContext, Origin } from '../../src/model';
 import { kubeClusterServices, kubeLbServices, kubeV6Services } from './fixtures-gen/dumps';
 import type { ServicePort } from './fixtures-gen/kube-proxy';
 import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
+import { ipsetEdges, kubeIpvs } from './ipvs-cases';
 import { type TopologySpec, topologySpec } from './netns';
 
 export interface KernelCase {
@@ -42,6 +43,8 @@ export interface DumpSpec {
   name: string;
   /** File under fixtures/kernel. */
   fixture: string;
+  /** `ipset save` file under fixtures/kernel, restored in the node namespace and given to the simulator. */
+  ipsets?: string;
   topology: Partial<TopologySpec>;
   /** Overrides of the simulator's node context beyond what the topology implies. */
   ctx?: Partial<NodeContext>;
@@ -1653,7 +1656,17 @@ const kubeV6: DumpSpec = {
   ],
 };
 
-export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, kubeLegacy, docker, hostFirewall, netfilterEdges, kubeV6];
+export const DUMPS: DumpSpec[] = [
+  kubeCluster,
+  kubeLb,
+  kubeLegacy,
+  docker,
+  hostFirewall,
+  netfilterEdges,
+  kubeV6,
+  kubeIpvs,
+  ipsetEdges,
+];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */
 export function derivedTopology(dump: DumpSpec): Partial<TopologySpec> {

@@ -78,6 +78,8 @@ export class KernelNode {
   constructor(
     readonly dumpText: string,
     readonly spec: TopologySpec,
+    /** `ipset save` text to restore in the node namespace first (ipsets are per netns). */
+    readonly ipsetText: string | null = null,
   ) {}
 
   get names() {
@@ -93,6 +95,8 @@ export class KernelNode {
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
     const v6 = this.spec.family === 6;
+    // The dump's `-m set` rules need their sets to exist before iptables-restore.
+    if (this.ipsetText !== null) await run(this.exec('node', ['ipset', 'restore']), { input: this.ipsetText });
     await run(this.exec('node', [v6 ? 'ip6tables-restore' : 'iptables-restore']), { input: this.dumpText });
     const fam = v6 ? 'ip6' : 'ip';
     const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
@@ -113,9 +117,7 @@ export class KernelNode {
 
     // xtables-monitor is the trace contract's source; for IPv6 it cannot print
     // the rules (see parseNftTraceLine), so nft prints the same events.
-    this.monitor = v6
-      ? new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])], parseNftTraceLine)
-      : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+    this.monitor = this.newMonitor();
     this.monitor.start();
     this.conntrack = new ConntrackEvents([
       'stdbuf',
@@ -156,6 +158,25 @@ export class KernelNode {
       }
     }
     throw new Error(`xtables-monitor printed nothing for the probe packet: ${monitor.stderr.join('').trim()}`);
+  }
+
+  private newMonitor(): TraceMonitor {
+    return this.spec.family === 6
+      ? new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])], parseNftTraceLine)
+      : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+  }
+
+  /** The monitor died, e.g. with ENOBUFS when a loaded machine let it fall behind the kernel's trace events. */
+  get monitorExited(): boolean {
+    return this.monitor?.exited ?? false;
+  }
+
+  /** Start a new monitor and wait until it prints (the probe), after the old one exited. */
+  async restartMonitor(): Promise<void> {
+    this.monitor?.stop();
+    this.monitor = this.newMonitor();
+    this.monitor.start();
+    await this.probe();
   }
 
   private mon(): TraceMonitor {

@@ -27,6 +27,18 @@ def fam(a):
     return socket.AF_INET6 if ":" in a else socket.AF_INET
 def err(e):
     return errno.errorcode.get(e.errno, str(e)) if isinstance(e, OSError) and e.errno else str(e)
+def bind(s, p):
+    # A local packet may carry a source the node does not own, as the leg IPVS re-injects into
+    # LOCAL_OUT after its DNAT does (a pod's own address, for hairpin). IP_TRANSPARENT (19) lets
+    # the socket bind it and route from it (FLOWI_FLAG_ANYSRC); only then is it set.
+    try:
+        s.bind((p["src"], p["sport"]))
+    except OSError as e:
+        if e.errno != errno.EADDRNOTAVAIL or fam(p["src"]) != socket.AF_INET:
+            raise
+        s.setsockopt(socket.IPPROTO_IP, 19, 1)
+        s.bind((p["src"], p["sport"]))
+
 for line in sys.stdin:
     req = json.loads(line)
     errors = []
@@ -38,7 +50,7 @@ for line in sys.stdin:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if p.get("mark"):
                     s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
-                s.bind((p["src"], p["sport"]))
+                bind(s, p)
                 s.setblocking(False)
                 rc = s.connect_ex((p["dst"], p["dport"]))
                 held.append(s)
@@ -49,7 +61,7 @@ for line in sys.stdin:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
                 if p.get("mark"):
                     s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])
-                s.bind((p["src"], p["sport"]))
+                bind(s, p)
                 try:
                     s.sendto(b"chainwalk", (p["dst"], p["dport"]))
                     errors.append(None)

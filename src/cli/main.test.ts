@@ -138,6 +138,63 @@ describe('chainwalk generate', () => {
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('-d fd00::41/128 -p tcp -m comment --comment "ns1/svc1:p80 has no endpoints"');
   });
+
+  it('prints iptables-save, then ipset save, then ipvsadm-save with --mode ipvs, as one paste', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'svc.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: {namespace: ns1, name: svc1}\nspec:\n  clusterIP: 172.30.0.41\n  ports:\n    - {name: p80, port: 80}\n',
+    );
+    const { code, out } = await run([
+      'generate',
+      file,
+      '--mode',
+      'ipvs',
+      '--scheduler',
+      'wrr',
+      '--example-endpoints',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    const at = (s: string) => text.indexOf(s);
+    expect(at('*nat')).toBeGreaterThanOrEqual(0);
+    expect(at('COMMIT')).toBeLessThan(at('create KUBE-LOOP-BACK hash:ip,port,ip'));
+    expect(at('add KUBE-CLUSTER-IP 172.30.0.41,tcp:80')).toBeLessThan(at('-A -t 172.30.0.41:80 -s wrr'));
+    expect(text).toContain('-a -t 172.30.0.41:80 -r 10.244.0.10:80 -m -w 1');
+  });
+
+  it('traces what --mode ipvs printed: a pod reaching itself through its service is masqueraded by KUBE-LOOP-BACK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const node = join(dir, 'node.dump');
+    const generated = await run([
+      'generate',
+      join(__dirname, '../../fixtures/kernel/kube-ipvs.yaml'),
+      '--mode',
+      'ipvs',
+    ]);
+    writeFileSync(node, `${generated.out.join('\n')}\n`);
+    const args = ['--from', 'pod', '--proto', 'tcp', '--src', '10.244.0.5:40000', '--dst', '10.96.0.10:53'];
+    const { code, out } = await run(['trace', node, ...args, '--pod-cidr', '10.244.0.0/24', '--json']);
+    expect(code).toBe(0);
+    const paths: {
+      probability: number;
+      final: { src: string; dst: string };
+      events: { chain: string; rule: number | null }[];
+    }[] = JSON.parse(out.join('')).paths;
+    // rr over the two real servers of 10.96.0.10:53: the pod itself and one on another node.
+    expect(paths.map((p) => [p.probability, p.final.dst, p.final.src])).toEqual([
+      [0.5, '10.244.0.5', '10.244.0.1'],
+      [0.5, '10.244.1.7', '10.244.0.5'],
+    ]);
+    expect(paths[0].events.some((e) => e.chain === 'KUBE-POSTROUTING' && e.rule === 1)).toBe(true);
+  });
+
+  it('rejects an unknown --mode and a --scheduler without ipvs', async () => {
+    expect((await run(['generate', 'x.yaml', '--mode', 'nft'])).code).toBe(2);
+    expect((await run(['generate', 'x.yaml', '--scheduler', 'rr'])).code).toBe(2);
+  });
 });
 
 describe('chainwalk on an ipvs-mode node', () => {
@@ -192,6 +249,23 @@ describe('chainwalk on an ipvs-mode node', () => {
       /IPVS ip_vs_in_hook +STOLEN +TCP {2}10\.96\.0\.10:80 → real server 10\.244\.1\.7:8080 \(masq\)/,
     );
     expect(body).toContain('IPVS TCP  10.96.0.10:80 rr → 2 real servers');
+  });
+
+  it('a service without endpoints is rejected by IPVS, and the trace says so', async () => {
+    const { code, out } = await run([
+      'trace',
+      NODE,
+      '--from',
+      'pod',
+      '--src',
+      '10.244.0.9:40000',
+      '--dst',
+      '10.96.0.20:80',
+    ]);
+    expect(code).toBe(0);
+    expect(out.at(-1)).toBe(
+      '  → REJECT: rejected by IPVS: the virtual service has no real server (ICMP port unreachable); packet 10.244.0.9:40000 → 10.96.0.20:80',
+    );
   });
 
   it('a diagnostic in the second file names that file and its own line', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateFromYaml } from '../kube';
+import { generateFromYaml, ipvsNodeDump } from '../kube';
 import type {
   Diagnostic,
   IpvsEvent,
@@ -22,6 +22,8 @@ const USAGE = `usage:
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
   chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
                   [--masquerade-all] [--ipv6 (print the ip6tables-save half)]
+                  [--mode iptables|ipvs] [--scheduler rr|wrr|lc|sh|mh…]
+                  (ipvs: iptables-save, then ipset save, then ipvsadm-save -n, as one paste)
 FILE may be - for standard input. A FILE may hold any mix of iptables-save, ip6tables-save, ipset save / ipset list
 and ipvsadm-save -n / ipvsadm -Ln output (kube-proxy ipvs mode); trace takes several such files as one paste.`;
 
@@ -210,7 +212,9 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
               ? 'the walk stopped'
               : f.byRuleId !== undefined
                 ? `${f.disposition} by ${ruleLocation(ruleset, f.byRuleId)}`
-                : `${f.disposition} by the chain's policy`;
+                : p.ipvs?.at(-1)?.action === 'no-destination'
+                  ? 'rejected by IPVS: the virtual service has no real server (ICMP port unreachable)'
+                  : `${f.disposition} by the chain's policy`;
     lines.push(
       `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
     );
@@ -289,21 +293,30 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
       'example-endpoints': { type: 'string' },
       'masquerade-all': { type: 'boolean', default: false },
       ipv6: { type: 'boolean', default: false },
+      mode: { type: 'string', default: 'iptables' },
+      scheduler: { type: 'string' },
     },
     strict: true,
   });
+  if (values.mode !== 'iptables' && values.mode !== 'ipvs') throw new UsageError('--mode must be iptables or ipvs');
+  if (values.scheduler !== undefined && values.mode !== 'ipvs') throw new UsageError('--scheduler needs --mode ipvs');
   const examples = values['example-endpoints'] === undefined ? 0 : Number(values['example-endpoints']);
   if (!Number.isInteger(examples) || examples < 0) throw new UsageError('--example-endpoints must be a whole number');
-  const result = generateFromYaml(readInput(file), {
+  const options = {
     clusterCIDR: values['cluster-cidr'],
     nodeIPs: values['node-ip'],
     nodeName: values['node-name'],
     masqueradeAll: values['masquerade-all'],
     exampleEndpoints: examples,
-  });
+  };
+  const text = readInput(file);
+  const ipvs =
+    values.mode === 'ipvs' ? generateFromYaml(text, { ...options, mode: 'ipvs', scheduler: values.scheduler }) : null;
+  const result = ipvs ?? generateFromYaml(text, options);
   for (const d of result.diagnostics) err(formatDiagnostic(file, d));
   if (values.ipv6 && !result.ipv6) err(`${file}: no Service has an IPv6 cluster IP; there is no ip6tables half`);
-  out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
+  if (ipvs) out(ipvsNodeDump(ipvs, values.ipv6 ? 6 : 4).trimEnd());
+  else out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
   return result.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 

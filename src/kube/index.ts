@@ -4,15 +4,22 @@
 import type { Diagnostic } from '../model';
 import { cidrContains, formatIp, parseCidr } from '../parse';
 import { readKubeObjects } from './input';
+import { DEFAULT_IPVS_SCHEDULER, generateIpvsResult, type IpvsGenerateResult } from './ipvs-mode';
 import { type EndpointSlice, type Pod, type Service, servicePortName } from './objects';
 import { canonicalAddress, endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
 import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
 
+export type { IpvsRules, KubeIpset, RealServer, VirtualServer } from './ipvs';
+export { type IpvsGenerateResult, type IpvsOutput, ipvsNodeDump } from './ipvs-mode';
 export type { EndpointSlice, Service } from './objects';
 export type { ProxierConfig, ServicePortResult } from './proxier';
 export { type KubeRuleset, toRestoreText, toSaveLine, toSaveText } from './rules';
 
 export interface KubeProxyOptions extends Partial<ProxierConfig> {
+  /** kube-proxy's --proxy-mode: iptables (default) or ipvs (then the result also has `ipvs`). */
+  mode?: 'iptables' | 'ipvs';
+  /** `--ipvs-scheduler` in ipvs mode; default rr. */
+  scheduler?: string;
   /** Which kube-proxy layout to follow. Only 'current' (1.25+) is written so far. */
   layout?: 'current' | 'legacy';
   /** Invent this many ready endpoints (on this node, from podCIDR) for services that have none. */
@@ -76,6 +83,8 @@ function slicesByService(slices: readonly EndpointSlice[]): Map<string, Endpoint
   return map;
 }
 
+export function generateFromYaml(text: string, options: KubeProxyOptions & { mode: 'ipvs' }): IpvsGenerateResult;
+export function generateFromYaml(text: string, options?: KubeProxyOptions): GenerateResult;
 export function generateFromYaml(text: string, options: KubeProxyOptions = {}): GenerateResult {
   const { objects, diagnostics } = readKubeObjects(text);
   if (options.allocate !== false) {
@@ -108,6 +117,15 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
   slices.push(...exampleSlices(objects.services, slices, options.exampleEndpoints ?? 0, podCIDR, config, diagnostics));
   checkEndpointPorts(objects.services, slices, config, diagnostics);
 
+  if (options.mode === 'ipvs') {
+    return generateIpvsResult(
+      objects.services,
+      slices,
+      config,
+      options.scheduler ?? DEFAULT_IPVS_SCHEDULER,
+      diagnostics,
+    );
+  }
   const { ruleset, servicePorts } = generateRules(objects.services, slices, config, 4);
   const dualStack = objects.services.some((s) => s.clusterIPs.some((ip) => canonicalAddress(ip, 6) !== null));
   const v6 = dualStack ? generateRules(objects.services, slices, config, 6) : null;

@@ -96,7 +96,7 @@ export function endpointsFor(
   return [...byKey.values()].sort((a, b) => bytewise(a.endpoint, b.endpoint));
 }
 
-interface Categorized {
+export interface Categorized {
   cluster: EndpointInfo[];
   local: EndpointInfo[];
   allReachable: EndpointInfo[];
@@ -104,7 +104,7 @@ interface Categorized {
 }
 
 /** pkg/proxy/topology.go CategorizeEndpoints, without topology hints. */
-function categorizeEndpoints(
+export function categorizeEndpoints(
   endpoints: readonly EndpointInfo[],
   usesCluster: boolean,
   usesLocal: boolean,
@@ -138,7 +138,7 @@ export function canonicalAddress(ip: string, family: Family): string | null {
   return family === 4 ? canonical4(ip) : canonical6(ip);
 }
 
-function canonicalCidr(text: string, family: Family): string | null {
+export function canonicalCidr(text: string, family: Family): string | null {
   const [ip, prefix] = text.trim().split('/');
   const addr = canonicalAddress(ip ?? '', family);
   const max = family === 4 ? 32 : 128;
@@ -149,7 +149,7 @@ function canonicalCidr(text: string, family: Family): string | null {
 }
 
 /** The config as one family's proxier sees it: its node IPs, its detector CIDR, localhost node ports only on IPv4. */
-function forFamily(config: ProxierConfig, family: Family): ProxierConfig {
+export function forFamily(config: ProxierConfig, family: Family): ProxierConfig {
   const cidrs = (config.clusterCIDR ?? '').split(',').map((c) => canonicalCidr(c, family));
   return {
     ...config,

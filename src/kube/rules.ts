@@ -103,7 +103,15 @@ function parseArgs(args: readonly string[]): Parsed {
   return parsed;
 }
 
-const FLAG_OPTIONS = new Set(['--rcheck', '--set', '--reap', '--rsource', '--random-fully', '--random']);
+const FLAG_OPTIONS = new Set([
+  '--rcheck',
+  '--set',
+  '--reap',
+  '--rsource',
+  '--random-fully',
+  '--random',
+  '--physdev-is-in',
+]);
 const optionTakesValue = (option: string) => !FLAG_OPTIONS.has(option);
 
 function renderSections(sections: readonly Section[], quote: (option: string, value: string) => string): string {
@@ -132,6 +140,21 @@ function saveMatch(module: string, options: Section[], family: 4 | 6): string {
         values: [family === 4 ? '255.255.255.255' : 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
       },
       { negate: false, option: '--rsource', values: [] },
+    ];
+  } else if (module === 'ipvs') {
+    // libxt_ipvs.c ipvs_mt_dump: --vproto as a number, then --vaddr with its mask, then --vport.
+    const get = (o: string) => options.find((s) => s.option === o);
+    const numbers: Record<string, string> = { tcp: '6', udp: '17', sctp: '132' };
+    const order = ['--vproto', '--vaddr', '--vport'];
+    sections = [
+      ...order.flatMap((o) => {
+        const s = get(o);
+        if (!s) return [];
+        if (o === '--vproto') return [{ ...s, values: [numbers[s.values[0]] ?? s.values[0]] }];
+        if (o === '--vaddr') return [{ ...s, values: [withPrefix(s.values[0])] }];
+        return [s];
+      }),
+      ...options.filter((s) => !order.includes(s.option)),
     ];
   } else if (module === 'statistic') {
     sections = options.map((s) =>

@@ -214,6 +214,18 @@ export type Match =
       isOut?: Inverted;
       isBridged?: Inverted;
     }
+  | {
+      /** xt_ipvs: the IPVS connection the packet belongs to (kube-proxy's KUBE-IPVS-OUT-FILTER). */
+      kind: 'ipvs';
+      /** `[!] --ipvs` alone: the packet is one IPVS sent on. Any other option requires that too. */
+      property?: Inverted;
+      vproto?: Inverted & { proto: number };
+      vaddr?: AddrMatch;
+      vport?: Inverted & { port: number };
+      vportctl?: Inverted & { port: number };
+      vdir?: 'ORIGINAL' | 'REPLY';
+      vmethod?: Inverted & { method: 'GATE' | 'IPIP' | 'MASQ' };
+    }
   | { kind: 'mac'; mac: string; invert: boolean }
   | { kind: 'iprange'; src?: Inverted & { from: Cidr; to: Cidr }; dst?: Inverted & { from: Cidr; to: Cidr } }
   | {

@@ -231,6 +231,8 @@ function newMatch(module: string, family: Family): Match | null {
       return { kind: 'set', name: '', flags: [], invert: false, returnNomatch: false };
     case 'physdev':
       return { kind: 'physdev' };
+    case 'ipvs':
+      return { kind: 'ipvs' };
     case 'mac':
       return { kind: 'mac', mac: '', invert: false };
     case 'iprange':
@@ -446,6 +448,43 @@ function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family
           return true;
       }
       return false;
+    case 'ipvs':
+      // libxt_ipvs.c: --ipvs, --vproto, --vaddr ADDR[/MASK], --vport, --vportctl, --vdir, --vmethod.
+      switch (name) {
+        case 'ipvs':
+          m.property = { invert };
+          return true;
+        case 'vproto':
+        case 'proto': {
+          const p = r.value(opt);
+          m.vproto = { proto: PROTOCOLS[p.toLowerCase()] ?? parseNumber(p, opt), invert };
+          return true;
+        }
+        case 'vaddr':
+          m.vaddr = { cidr: parseAddr(r.value(opt), family, opt), invert };
+          return true;
+        case 'vport':
+        case 'vportctl': {
+          const port = parseNumber(r.value(opt), opt);
+          m[name] = { port, invert };
+          return true;
+        }
+        case 'vdir': {
+          const dir = r.value(opt).toUpperCase();
+          if (dir !== 'ORIGINAL' && dir !== 'REPLY') bad(`--vdir is ORIGINAL or REPLY, not '${dir}'`);
+          m.vdir = dir as 'ORIGINAL' | 'REPLY';
+          return true;
+        }
+        case 'vmethod': {
+          const method = r.value(opt).toUpperCase();
+          if (method !== 'GATE' && method !== 'IPIP' && method !== 'MASQ')
+            bad(`--vmethod is GATE, IPIP or MASQ, not '${method}'`);
+          m.vmethod = { method: method as 'GATE' | 'IPIP' | 'MASQ', invert };
+          return true;
+        }
+        default:
+          return false;
+      }
     case 'set':
       switch (name) {
         case 'match-set':

@@ -144,3 +144,34 @@ TCP  10.96.0.1:443                       0        1        1      120     1.2K
     expect(diagnostics.map((d) => [d.code, d.span.line, d.span.column])).toEqual([['ipvs-orphan-server', 1, 3]]);
   });
 });
+
+describe('ipvsadm -Ln with other column sets', () => {
+  it.each([
+    [
+      '--persistent-conn',
+      'Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n  -> RemoteAddress:Port\nTCP  10.96.0.10:80 rr persistent 10800\n  -> 10.244.1.5:8080              2         4           1          0         \n',
+      [2, 1, 0],
+    ],
+    [
+      '--thresholds',
+      'Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n  -> RemoteAddress:Port\nTCP  10.96.0.10:80 rr\n  -> 10.244.1.5:8080              0          0          5          6         \n',
+      [-1, 5, 6],
+    ],
+    [
+      '--tun-info',
+      'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\nTCP  10.96.0.10:80 rr\n  -> 10.244.1.5:8080              Masq    N/A           3      0          1         \n',
+      [3, 0, 1],
+    ],
+  ])('%s: real servers with weight (or -1) and counters', (_, text, [weight, active, inact]) => {
+    const { ipvs, diagnostics } = parseIpvsadm(text);
+    expect(diagnostics).toEqual([]);
+    expect(ipvs.services[0].scheduler).toBe('rr');
+    expect(ipvs.services[0].realServers[0]).toMatchObject({
+      address: '10.244.1.5',
+      port: 8080,
+      weight,
+      activeConns: active,
+      inactConns: inact,
+    });
+  });
+});

@@ -433,8 +433,8 @@ function readListService(line: Line, columns: ListColumns, report: Report): Ipvs
     }
     svc = shell(protocol, ap.family, ap.address, ap.port, 0, span);
   }
-  if (columns !== 'plain' && columns !== 'tun-info') {
-    // --stats / --rate / --thresholds / --persistent-conn service lines carry numbers, no scheduler.
+  if (columns === 'stats' || columns === 'rate') {
+    // --stats / --rate service lines carry numbers, no scheduler (print_service_entry).
     for (let k = i; k < w.length; k++)
       if (!isCount(w[k])) report('warning', 'ipvs-bad-count', `'${w[k]}' is not a count`, line, k);
     return svc;

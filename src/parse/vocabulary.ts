@@ -21,6 +21,7 @@ export const KNOWN_MODULES: ReadonlySet<string> = new Set([
   'recent',
   'set',
   'physdev',
+  'ipvs',
   'mac',
   'iprange',
   'owner',

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../model';
-import { getRule, parseIptablesSave } from '../parse';
-import { nodeContext, simulate } from '../sim';
+import { getRule, parseIptablesSave, parseNodeDump } from '../parse';
+import { nodeContext, nodeContextFromDump, simulate } from '../sim';
 import { traceToMarkdown } from '.';
 
 describe('a trace as Markdown', () => {
@@ -35,5 +35,28 @@ describe('a trace as Markdown', () => {
     );
     // Implicit returns are not kernel events.
     expect(md).not.toContain('(return)');
+  });
+});
+
+describe('an ipvs-mode trace as Markdown', () => {
+  it('shows the IPVS steps where they happen, unnumbered between the kernel events', () => {
+    const dump = parseNodeDump(readFileSync(join(__dirname, '../../fixtures/ipvs/node.dump'), 'utf8'));
+    const packet: Packet = {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.9',
+      sport: 40000,
+      dst: '10.96.0.10',
+      dport: 80,
+    };
+    const result = simulate(dump.ruleset, nodeContextFromDump(dump), packet);
+    const rows = traceToMarkdown(packet, result, 1, {}).split('\n');
+    const at = rows.indexOf('| – | INPUT | IPVS ip_vs_in_hook | ACCEPT | `TCP  10.96.0.10:80 schedule` |');
+    expect(at).toBeGreaterThan(0);
+    expect(rows[at - 1]).toMatch(/^\| \d+ \| INPUT \| filter:INPUT \(policy\) \| ACCEPT \|/);
+    expect(rows[at + 1]).toBe(
+      '| – | INPUT | IPVS ip_vs_in_hook | STOLEN | `TCP  10.96.0.10:80 → 10.244.1.7:8080 (masq)` |',
+    );
+    expect(rows[at + 2]).toMatch(/^\| \d+ \| OUTPUT \| filter:OUTPUT:1 \|/);
   });
 });

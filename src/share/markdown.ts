@@ -49,15 +49,28 @@ export function traceToMarkdown(
     '|---|---|---|---|---|',
   );
   let n = 0;
-  for (const e of path.events) {
-    if (e.implicit) continue;
+  // IPVS steps are not kernel trace events: unnumbered rows where they happen (TracePath.ipvs).
+  const ipvsAt = (i: number) => {
+    for (const x of path.ipvs ?? []) {
+      if (x.at !== i) continue;
+      const what =
+        x.action === 'forward'
+          ? `${x.service} → ${x.realServer} (${x.forward})`
+          : `${x.service ?? ''} ${x.action}`.trim();
+      lines.push(`| – | ${x.leg > 0 ? 'lo → ' : ''}${x.hook} | IPVS ${x.fn} | ${x.verdict} | ${code(what)} |`);
+    }
+  };
+  path.events.forEach((e, i) => {
+    ipvsAt(i);
+    if (e.implicit) return;
     n++;
     const where = `${e.table}:${e.chain}${e.rule !== null ? `:${e.rule}` : ` (${e.kind})`}`;
     const rule = e.ruleId !== null ? rules[e.ruleId] : undefined;
     lines.push(
       `| ${n} | ${e.leg > 0 ? 'lo → ' : ''}${e.hook} | ${where} | ${e.verdict} | ${rule ? `line ${rule.line}: ${code(rule.text)}` : ''} |`,
     );
-  }
+  });
+  ipvsAt(path.events.length);
   if (path.assumptions.length > 0) {
     lines.push('', 'Assumed:', ...path.assumptions.map((a) => `- ${a.location}: ${a.what}`));
   }

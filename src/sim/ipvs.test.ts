@@ -233,3 +233,49 @@ describe('IPVS services beyond ClusterIP rr', () => {
     ]);
   });
 });
+
+describe('-m ipvs (xt_ipvs.c)', () => {
+  // kube-proxy: an LB whose source ranges leave out the node's own address drops the node's
+  // connections to it after IPVS scheduled them (KUBE-IPVS-OUT-FILTER, notes/ipvs.md §3).
+  const text = readFileSync(new URL('../../fixtures/ipvs/node.dump', import.meta.url), 'utf8');
+  const withOutFilter = parseNodeDump(
+    text.replace(
+      '-A KUBE-FORWARD -m comment',
+      '-A KUBE-IPVS-OUT-FILTER -s 203.0.113.10/32 -m ipvs --vaddr 203.0.113.10/32 --vport 80 --vproto 6 -j DROP\n-A KUBE-FORWARD -m comment',
+    ),
+  );
+  const ctx = nodeContextFromDump({ ipsets: dump.ipsets, ipvs: dump.ipvs });
+
+  it('reads the match', () => {
+    expect(withOutFilter.diagnostics).toEqual([]);
+  });
+
+  it('drops a node process’s connection to the LB after IPVS scheduled it, in the reinjected filter OUTPUT', () => {
+    const r = simulate(withOutFilter.ruleset, ctx, {
+      origin: 'local',
+      proto: 'tcp',
+      src: '203.0.113.10',
+      sport: 40000,
+      dst: '203.0.113.10',
+      dport: 80,
+    });
+    expect(r.paths).toHaveLength(1);
+    expect(steps(r.paths[0]).slice(-2)).toEqual([
+      'OUTPUT filter:OUTPUT:1:JUMP:KUBE-IPVS-OUT-FILTER',
+      'OUTPUT filter:KUBE-IPVS-OUT-FILTER:1:DROP',
+    ]);
+    expect(r.paths[0].ipvs?.map((e) => e.action)).toEqual(['schedule', 'forward']);
+  });
+
+  it('does not match a packet IPVS did not send on, nor another virtual port', () => {
+    const other = simulate(withOutFilter.ruleset, ctx, {
+      origin: 'local',
+      proto: 'tcp',
+      src: '203.0.113.10',
+      sport: 40000,
+      dst: '10.244.1.7',
+      dport: 80,
+    });
+    expect(other.paths[0].final.verdict).toBe('ACCEPT');
+  });
+});

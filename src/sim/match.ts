@@ -36,6 +36,9 @@ export interface PacketView {
   /** IP total length of this packet. */
   length: number;
   recent: Map<string, Set<string>>;
+  /** skb->ipvs_property and, when IPVS scheduled the packet, its connection (for `-m ipvs`). */
+  ipvsProperty: boolean;
+  ipvsConn: { vaddr: IpValue; vport: number; method: 'GATE' | 'IPIP' | 'MASQ' } | null;
 }
 
 export interface MatchEnv {
@@ -259,6 +262,22 @@ export function matchOne(m: Match, p: PacketView, env: MatchEnv, decided: boolea
       }
       env.note?.(r.note);
       return r.hit !== m.invert;
+    }
+    case 'ipvs': {
+      // xt_ipvs.c ipvs_mt: `--ipvs` alone tests ipvs_property; any other option needs it and the
+      // IPVS connection (conn_out_get), then compares protocol, virtual address and port, method.
+      const only = m.property && !m.vproto && !m.vaddr && !m.vport && !m.vportctl && !m.vdir && !m.vmethod;
+      if (only) return p.ipvsProperty !== (m.property?.invert ?? false);
+      if (!p.ipvsProperty) return false;
+      if (m.vproto && (p.proto === m.vproto.proto) === m.vproto.invert) return false;
+      const conn = p.ipvsConn;
+      if (!conn) return false;
+      if (m.vport && (conn.vport === m.vport.port) === m.vport.invert) return false;
+      if (m.vportctl && !m.vportctl.invert) return false; // no FTP control connection is modelled
+      if (m.vdir === 'REPLY') return false; // a connection's first packet is ORIGINAL
+      if (m.vmethod && (conn.method === m.vmethod.method) === m.vmethod.invert) return false;
+      if (m.vaddr && cidrContains(m.vaddr.cidr, conn.vaddr) === m.vaddr.invert) return false;
+      return true;
     }
     case 'physdev': {
       // xt_physdev.c without bridge info (br_netfilter off): match only if every given option is inverted.

@@ -103,6 +103,8 @@ interface State {
   eventCount: number;
   /** skb->ipvs_property: IPVS sent this packet on (ip_vs_nat_send_or_cont); its hooks let it pass. */
   ipvsProperty: boolean;
+  /** The IPVS connection this packet was scheduled on (`-m ipvs --vaddr/--vport/--vmethod`). */
+  ipvsConn: PacketView['ipvsConn'];
   ipvs: IpvsEvent[];
 }
 
@@ -195,6 +197,8 @@ function view(w: Walk, s: State): PacketView {
     srcMac: w.packet.srcMac,
     length: w.protoNum === 6 ? 60 : w.protoNum === 17 ? 29 : 84,
     recent: s.recent,
+    ipvsProperty: s.ipvsProperty,
+    ipvsConn: s.ipvsConn,
   };
 }
 
@@ -283,6 +287,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     final: null,
     eventCount: 0,
     ipvsProperty: false,
+    ipvsConn: null,
     ipvs: [],
   };
   if (packet.origin === 'local') {
@@ -823,7 +828,6 @@ function ipvsStage(w: Walk, s: State): State[] | null {
       candidates: sched.candidates,
       span: svc.span,
       notes: [
-        ...notes,
         `${service} has no real server to take it: IPVS sends ICMP port unreachable and drops the packet (ip_vs_leave)`,
       ],
     });
@@ -856,6 +860,12 @@ function ipvsStage(w: Walk, s: State): State[] | null {
 function forward(w: Walk, s: State, svc: IpvsVirtualService, rs: IpvsRealServer): void {
   const before = s.h;
   const realServer = hostPort(rs.address, rs.port);
+  // ip_vs_schedule creates the connection with vaddr:vport = the packet's destination.
+  s.ipvsConn = {
+    vaddr: parseIp(s.h.dst) as IpValue,
+    vport: s.h.dport,
+    method: rs.forward === 'masq' ? 'MASQ' : rs.forward === 'tunnel' ? 'IPIP' : 'GATE',
+  };
   const notes: string[] = [];
   if (rs.forward === 'masq') {
     // ip_vs_nat_xmit: rewrite the destination to the real server (the conntrack entry's reply
