@@ -11,7 +11,9 @@ test('the IPVS sample: ipset match, the IPVS stage with its real servers, and a 
   });
   await page.goto('/');
   await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await page.getByRole('combobox', { name: 'sample node', exact: true }).selectOption({ label: 'IPVS-mode node (iptables + ipset + ipvsadm)' });
+  await page
+    .getByRole('combobox', { name: 'sample node', exact: true })
+    .selectOption({ label: 'IPVS-mode node (iptables + ipset + ipvsadm)' });
   await expect(page.getByTestId('mode')).toHaveText('kube-proxy IPVS mode', { timeout: 15_000 });
   const panel = page.getByTestId('packet-panel');
   // Three real servers: three paths, each a third.

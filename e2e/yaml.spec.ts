@@ -124,3 +124,25 @@ test('a permalink of Service YAML restores the YAML, kube-proxy’s options and 
   await expect(other.getByTestId('packet-panel').getByLabel('example endpoints')).toHaveValue('3');
   await fresh.close();
 });
+
+test('the same YAML in kube-proxy IPVS mode: rules, ipsets and the IPVS table, traced through IPVS', async ({
+  page,
+}) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  await paste(page, nodePortLocal.replace('externalTrafficPolicy: Local', 'externalTrafficPolicy: Cluster'));
+  const panel = page.getByTestId('packet-panel');
+  await panel.getByLabel('proxier').selectOption('ipvs');
+  await expect(page.getByTestId('mode')).toHaveText('kube-proxy IPVS mode', { timeout: 15_000 });
+  await page.getByRole('tab', { name: /generated rules/ }).click();
+  await expect(page.getByTestId('editor').locator('.view-lines')).toContainText('-j KUBE-IPVS-FILTER');
+  const presets = panel.getByLabel(/preset from this dump/);
+  const clusterIP = presets.locator('option', { hasText: /cluster IP .* from a pod/ }).first();
+  await presets.selectOption({ label: (await clusterIP.textContent()) ?? '' });
+  await expect(panel.getByRole('list', { name: 'timeline' })).toContainText(
+    'IPVS: a new connection to virtual service',
+  );
+  await expect(panel.getByTestId('final')).toContainText('sent to 10.244.1.30:8080');
+  await page.screenshot({ path: 'test-results/yaml-ipvs.png', fullPage: true });
+});

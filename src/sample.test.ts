@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ipvsSampleDump, ipvsScenarios, sampleContext, sampleDump, sampleScenarios, sampleYaml } from './app/sample';
-import { generateFromYaml } from './kube';
+import { generateFromYaml, ipvsNodeDump } from './kube';
 import { parseIptablesSave, parseNodeDump } from './parse';
 import { nodeContext, nodeContextFromDump, simulate } from './sim';
 
@@ -57,6 +57,14 @@ describe('the built-in sample', () => {
 describe('the built-in IPVS sample', () => {
   const dump = parseNodeDump(ipvsSampleDump);
   const ipvsCtx = nodeContextFromDump(dump, sampleContext);
+
+  it('is what chainwalk generate --mode ipvs writes for the same YAML', () => {
+    const generated = generateFromYaml(sampleYaml, { nodeName: 'node-1', clusterCIDR: '10.244.0.0/16', mode: 'ipvs' });
+    const body = ipvsSampleDump
+      .split('\n')
+      .filter((l) => !l.startsWith('# The built-in') && !l.startsWith('# Written by'));
+    expect(body.join('\n').trimEnd()).toBe(ipvsNodeDump(generated).trimEnd());
+  });
 
   it('is an IPVS-mode paste that loads without errors', () => {
     expect(dump.mode).toBe('ipvs');

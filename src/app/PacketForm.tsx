@@ -212,6 +212,17 @@ export function KubeOptionsForm() {
       }}
     >
       <label className="flex flex-col gap-0.5">
+        proxier
+        <select
+          className={SELECT}
+          value={options.mode ?? 'iptables'}
+          onChange={(event) => setOptions({ ...options, mode: event.target.value as 'iptables' | 'ipvs' })}
+        >
+          <option value="iptables">iptables mode</option>
+          <option value="ipvs">IPVS mode (rules, ipsets, ipvsadm)</option>
+        </select>
+      </label>
+      <label className="flex flex-col gap-0.5">
         example endpoints
         <select
           className={SELECT}

@@ -55,7 +55,7 @@ export function PacketPanel() {
       <NodeForm key={JSON.stringify(context)} />
       {yaml && (
         <fieldset className="rounded border border-slate-200 p-2 dark:border-slate-800">
-          <legend className="px-1 text-xs font-medium">kube-proxy (iptables mode, current layout)</legend>
+          <legend className="px-1 text-xs font-medium">kube-proxy (current layout)</legend>
           <KubeOptionsForm />
           {exampleEndpoints > 0 && (
             <p className="mt-1 text-xs text-amber-700 dark:text-amber-300" data-testid="example-endpoints">

@@ -10,6 +10,7 @@ export interface ShareKubeOptions {
   exampleEndpoints?: number;
   clusterCIDR?: string;
   masqueradeAll?: boolean;
+  mode?: 'iptables' | 'ipvs';
 }
 
 export interface ShareStateV1 {
@@ -104,6 +105,10 @@ function validate(value: unknown): DecodeResult {
     if (k.clusterCIDR !== undefined) {
       if (!isShortString(k.clusterCIDR, 64)) return fail('the cluster CIDR is not a short string');
       kube.clusterCIDR = k.clusterCIDR;
+    }
+    if (k.mode !== undefined) {
+      if (k.mode !== 'iptables' && k.mode !== 'ipvs') return fail('the kube-proxy mode is not iptables or ipvs');
+      kube.mode = k.mode;
     }
     if (k.masqueradeAll !== undefined) {
       if (typeof k.masqueradeAll !== 'boolean') return fail('masqueradeAll is not true or false');

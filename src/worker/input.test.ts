@@ -56,3 +56,22 @@ describe('YAML becomes the dump kube-proxy would write', () => {
     expect(example.match(/DNAT --to-destination 10\.244\.0\.\d+:80/g)).toHaveLength(2);
   });
 });
+
+describe('YAML in IPVS mode', () => {
+  it('is one paste of rules, ipsets and the IPVS table, which the worker traces through IPVS', () => {
+    const prepared = prepareInput(yaml, { clusterCIDR: '10.244.0.0/16', mode: 'ipvs' });
+    expect(prepared.dump).toContain('create KUBE-CLUSTER-IP hash:ip,port');
+    expect(prepared.dump).toContain('-A -t 10.96.12.34:80 -s rr');
+    let state = handle(initialState, { id: 1, kind: 'parse', text: yaml, kube: { mode: 'ipvs' } }).state;
+    const traced = handle(state, {
+      id: 2,
+      kind: 'trace',
+      packet: { origin: 'pod', proto: 'tcp', src: '10.244.0.12', sport: 40000, dst: '10.96.12.34', dport: 80 },
+    });
+    state = traced.state;
+    if (traced.response.kind !== 'trace') throw new Error(traced.response.kind);
+    const paths = traced.response.result.paths;
+    expect(paths).toHaveLength(3);
+    expect(paths.every((p) => p.ipvs?.some((e) => e.action === 'schedule' && e.scheduler === 'rr'))).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 // What the user typed, made into a dump: an iptables-save text is used as it is; Kubernetes YAML or
 // JSON (Services, EndpointSlices, Endpoints, Nodes, Pods, Lists) becomes the iptables-save text a
 // current kube-proxy would write for it (src/kube). The format is sniffed; no switch is needed.
-import { generateFromYaml } from '../kube';
+import { generateFromYaml, ipvsNodeDump } from '../kube';
 import type { Diagnostic, IpsetState, IpvsState, NodeDumpSection, Ruleset } from '../model';
 import { parseIptablesSave, parseNodeDump } from '../parse';
 
@@ -16,6 +16,8 @@ export interface KubeInputOptions {
   /** Where example endpoints get their IPs: this node's pod CIDR. */
   podCIDR?: string;
   masqueradeAll?: boolean;
+  /** Which kube-proxy proxier writes the rules: iptables (default) or ipvs (rules, ipsets and IPVS table). */
+  mode?: 'iptables' | 'ipvs';
 }
 
 /** A Service port's chains and where the Service is in the YAML, to link the two both ways. */
@@ -62,12 +64,16 @@ export function sniffInput(text: string): InputKind {
 export function prepareInput(text: string, options: KubeInputOptions = {}): PreparedInput {
   if (sniffInput(text) === 'iptables-save') return { dump: text, info: { kind: 'iptables-save' }, diagnostics: [] };
   const exampleEndpoints = options.exampleEndpoints ?? 0;
-  const result = generateFromYaml(text, {
+  const common = {
     exampleEndpoints,
     clusterCIDR: options.clusterCIDR,
     podCIDR: options.podCIDR,
     masqueradeAll: options.masqueradeAll,
-  });
+  };
+  const ipvs = options.mode === 'ipvs' ? generateFromYaml(text, { ...common, mode: 'ipvs' }) : null;
+  const result = ipvs ?? generateFromYaml(text, common);
+  // IPVS mode's paste is the three texts in one, as `chainwalk generate --mode ipvs` prints it.
+  const dump = ipvs ? ipvsNodeDump(ipvs) : result.dump;
   const services = result.services.map((s) => ({
     servicePortName: s.servicePortName,
     chains: s.chains,
@@ -75,8 +81,8 @@ export function prepareInput(text: string, options: KubeInputOptions = {}): Prep
     portLine: s.port.span.line,
   }));
   return {
-    dump: result.dump,
-    info: { kind: 'kube-yaml', generated: result.dump, services, exampleEndpoints },
+    dump,
+    info: { kind: 'kube-yaml', generated: dump, services, exampleEndpoints },
     diagnostics: result.diagnostics,
   };
 }
