@@ -7,6 +7,6 @@ export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCid
 export { findChain, findTable, getRule, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
 export { type IpsetParseResult, parseIpsetSave } from './ipset-save';
-export { type ParseResult, parseIptablesSave } from './iptables-save';
+export { type ParseOptions, type ParseResult, parseIptablesSave } from './iptables-save';
 export { hostPort, type IpvsParseResult, ipvsServiceKey, ipvsServiceName, parseIpvsadm } from './ipvsadm';
-export { parseNodeDump } from './node-dump';
+export { nodeDumpSections, parseNodeDump } from './node-dump';

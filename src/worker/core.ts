@@ -1,10 +1,10 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
 import { buildGraph, packetPresets } from '../graph';
-import type { Ruleset, TraceResult } from '../model';
-import { getRule, parseIptablesSave } from '../parse';
+import type { NodeDump, Ruleset, TraceResult } from '../model';
+import { getRule, nodeDumpSections, parseIptablesSave, parseNodeDump } from '../parse';
 import { sliceDump } from '../share';
-import { nodeContext, simulate } from '../sim';
+import { nodeContext, nodeContextFromDump, simulate } from '../sim';
 import {
   type EngineRequest,
   type EngineResponse,
@@ -23,9 +23,24 @@ export interface EngineState {
   revision: number;
   /** The last trace, of `ruleset` at `revision`. */
   trace: TraceResult | null;
+  /** The ipsets and IPVS table of a mixed node paste (ipset / ipvsadm sections), for traces. */
+  node?: Pick<NodeDump, 'ipsets' | 'ipvs'> | null;
 }
 
 export const initialState: EngineState = { ruleset: null, revision: 0, trace: null };
+
+/**
+ * A paste of iptables-save (and ip6tables-save) alone is parsed as before, both families in one
+ * ruleset. A paste with ipset or ipvsadm sections is split (parse/node-dump.ts): its IPv4 rules
+ * (or IPv6 when it has no IPv4) become the ruleset, and its sets and IPVS table feed the traces.
+ */
+function parseInput(text: string, checkRules: boolean) {
+  const pure = nodeDumpSections(text).every((x) => x.kind === 'iptables-save' || x.kind === 'ip6tables-save');
+  if (pure) return { ...parseIptablesSave(text, { checkRules }), node: null };
+  const dump = parseNodeDump(text, { checkRules });
+  const ruleset = dump.ruleset.rules.count === 0 && dump.ruleset6 ? dump.ruleset6 : dump.ruleset;
+  return { ruleset, diagnostics: dump.diagnostics, node: { ipsets: dump.ipsets, ipvs: dump.ipvs } };
+}
 
 export interface Handled {
   state: EngineState;
@@ -70,11 +85,11 @@ export function summarize(ruleset: Ruleset): RulesetSummary {
 }
 
 function parse(state: EngineState, request: ParseRequest, elapsed: () => number): Handled {
-  const { ruleset, diagnostics } = parseIptablesSave(request.text, { checkRules: request.checkRules ?? true });
+  const { ruleset, diagnostics, node } = parseInput(request.text, request.checkRules ?? true);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   // While the input is broken the page keeps showing the last good graph (issue 3, "Editor").
   const kept = errors > 0 && state.ruleset !== null;
-  const next: EngineState = kept ? state : { ruleset, revision: state.revision + 1, trace: null };
+  const next: EngineState = kept ? state : { ruleset, revision: state.revision + 1, trace: null, node };
   return {
     state: next,
     response: {
@@ -95,7 +110,8 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
 function trace(state: EngineState, request: TraceRequest, elapsed: () => number): Handled {
   if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
   const ruleset = state.ruleset;
-  const result = simulate(ruleset, nodeContext(request.context), request.packet);
+  const ctx = state.node ? nodeContextFromDump(state.node, request.context) : nodeContext(request.context);
+  const result = simulate(ruleset, ctx, request.packet);
   const rules: Record<number, RuleText> = {};
   for (const path of result.paths) {
     for (const event of path.events) {
