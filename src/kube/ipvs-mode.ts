@@ -61,7 +61,5 @@ export function ipvsNodeDump(result: IpvsGenerateResult, family: 4 | 6 = 4): str
   const ipvs = family === 6 ? result.ipvs6 : result.ipvs;
   const dump = family === 6 ? result.ipv6?.dump : result.dump;
   if (!ipvs || dump === undefined) return '';
-  return (
-    [dump.trimEnd(), ipvs.ipsetSave.trimEnd(), ipvs.ipvsadmSave.trimEnd()].filter((s) => s !== '').join('\n') + '\n'
-  );
+  return `${[dump.trimEnd(), ipvs.ipsetSave.trimEnd(), ipvs.ipvsadmSave.trimEnd()].filter((s) => s !== '').join('\n')}\n`;
 }

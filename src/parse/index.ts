@@ -6,7 +6,14 @@
 export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
 export { findChain, findTable, getRule, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
-export { type IpsetParseResult, parseIpsetSave } from './ipset-save';
-export { type ParseResult, parseIptablesSave } from './iptables-save';
-export { hostPort, type IpvsParseResult, ipvsServiceKey, ipvsServiceName, parseIpvsadm } from './ipvsadm';
-export { parseNodeDump } from './node-dump';
+export { formatIpsetSave, type IpsetParseResult, parseIpsetSave } from './ipset-save';
+export { type ParseOptions, type ParseResult, parseIptablesSave } from './iptables-save';
+export {
+  formatIpvsadmSave,
+  hostPort,
+  type IpvsParseResult,
+  ipvsServiceKey,
+  ipvsServiceName,
+  parseIpvsadm,
+} from './ipvsadm';
+export { nodeDumpSections, parseNodeDump } from './node-dump';

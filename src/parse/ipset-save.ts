@@ -45,3 +45,22 @@ export function parseIpsetSave(text: string): IpsetParseResult {
   }
   return { sets, diagnostics };
 }
+
+/**
+ * Sets as `ipset save` prints them: a create line and an add line per entry. A bitmap:port set is
+ * written with kube-proxy's `range 0-65535` (the model keeps no range).
+ */
+export function formatIpsetSave(sets: Record<string, IpsetState>): string {
+  const out: string[] = [];
+  for (const [name, set] of Object.entries(sets)) {
+    const options =
+      set.type === 'bitmap:port'
+        ? ' range 0-65535'
+        : set.family
+          ? ` family ${set.family === 6 ? 'inet6' : 'inet'}`
+          : '';
+    out.push(`create ${name} ${set.type}${options}`);
+    for (const entry of set.entries) out.push(`add ${name} ${entry}`);
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}

@@ -501,3 +501,48 @@ function readListServer(
       return server(ap.address, ap.port, 'masq', -1, line);
   }
 }
+
+const SAVE_OPTION: Record<Exclude<IpvsVirtualService['protocol'], 'fwmark'>, string> = {
+  tcp: '-t',
+  udp: '-u',
+  sctp: '--sctp-service',
+};
+
+const FORWARD_SWITCH: Record<IpvsForward, string> = { masq: '-m', route: '-g', local: '-g', tunnel: '-i' };
+
+/** Scheduler flag names as ipvsadm prints them for this scheduler (print_sched_flags). */
+function schedFlagNames(svc: IpvsVirtualService): string[] {
+  const names =
+    svc.scheduler === 'sh' || svc.scheduler === 'mh'
+      ? [`${svc.scheduler}-fallback`, `${svc.scheduler}-port`, 'flag-3']
+      : ['flag-1', 'flag-2', 'flag-3'];
+  return [IPVS_SCHED_FLAG.FLAG1, IPVS_SCHED_FLAG.FLAG2, IPVS_SCHED_FLAG.FLAG3].flatMap((bit, i) =>
+    svc.schedFlags & bit ? [names[i]] : [],
+  );
+}
+
+/** Services as `ipvsadm-save -n` prints them (ipvsadm.c print_service_entry, FMT_RULE). */
+export function formatIpvsadmSave(services: IpvsVirtualService[]): string {
+  const out: string[] = [];
+  for (const svc of services) {
+    const name =
+      svc.protocol === 'fwmark'
+        ? `-f ${svc.fwmark}${svc.family === 6 ? ' -6' : ''}`
+        : `${SAVE_OPTION[svc.protocol]} ${hostPort(svc.address, svc.port)}`;
+    let line = `-A ${name} -s ${svc.scheduler || 'wlc'}`;
+    if (svc.persistence) {
+      line += ` -p ${svc.persistence.timeout}`;
+      if (svc.persistence.netmask !== defaultNetmask(svc.family)) line += ` -M ${svc.persistence.netmask}`;
+    }
+    if (svc.pe) line += ` --pe ${svc.pe}`;
+    if (svc.onePacket) line += ' -o';
+    const flags = schedFlagNames(svc);
+    if (flags.length > 0) line += ` -b ${flags.join(',')}`;
+    out.push(line);
+    for (const rs of svc.realServers)
+      out.push(
+        `-a ${name} -r ${hostPort(rs.address, rs.port)} ${FORWARD_SWITCH[rs.forward]} -w ${rs.weight < 0 ? 1 : rs.weight}`,
+      );
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}

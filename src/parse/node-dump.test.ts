@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getRule, parseIpsetList, parseNodeDump } from '.';
+import { formatIpsetSave, formatIpvsadmSave, getRule, parseIpsetList, parseNodeDump } from '.';
 
 // A node paste as an engineer collects it: `iptables-save; ip6tables-save; ipset save; ipvsadm-save -n`
 // in one text (shapes: iptables-save-format.md, notes/ipvs.md §4–5).
@@ -145,5 +145,25 @@ describe('ipset list', () => {
       ['ipset-bad-line', 2],
       ['ipset-bad-line', 5],
     ]);
+  });
+});
+
+describe('writing sets and virtual services back', () => {
+  it('ipset save and ipvsadm-save -n text read back to the same sets and services', () => {
+    const dump = parseNodeDump(
+      `${IPSET_SAVE}create P bitmap:port range 0-65535\nadd P 30080\n${IPVSADM}-A -t 10.96.0.1:443 -s sh -p 60 -M 255.255.255.0 -b sh-fallback,sh-port\n-a -t 10.96.0.1:443 -r 192.168.0.2:6443 -g -w 0\n-A -f 5 -6 -s mh -b mh-port -o\n`,
+    );
+    const problems = (d: typeof dump) => d.diagnostics.filter((x) => x.severity !== 'info');
+    expect(problems(dump)).toEqual([]);
+    const again = parseNodeDump(formatIpsetSave(dump.ipsets) + formatIpvsadmSave(dump.ipvs?.services ?? []));
+    expect(problems(again)).toEqual([]);
+    expect(again.ipsets).toEqual(dump.ipsets);
+    const strip = (d: typeof dump) =>
+      d.ipvs?.services.map(({ span, realServers, ...rest }) => ({
+        ...rest,
+        realServers: realServers.map(({ span: _, ...r }) => r),
+      }));
+    expect(strip(again)).toEqual(strip(dump));
+    expect(strip(dump)?.map((s) => s.scheduler)).toEqual(['rr', 'sh', 'mh']);
   });
 });

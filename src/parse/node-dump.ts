@@ -2,7 +2,7 @@ import type { Diagnostic, Family, IpsetState, NodeDump, NodeDumpSection, Ruleset
 import { findTable } from './decode-rule';
 import { parseIpsetList } from './ipset-list';
 import { parseIpsetSave } from './ipset-save';
-import { parseIptablesSave } from './iptables-save';
+import { type ParseOptions, parseIptablesSave } from './iptables-save';
 import { parseIpvsadm } from './ipvsadm';
 
 // The section sniffer: one paste holding any mix of `iptables-save`, `ip6tables-save`,
@@ -155,8 +155,22 @@ function masked(text: string, s: Sniffed, keep: (line: number) => boolean): stri
   return parts.join('\n');
 }
 
-/** Reads a node paste: any mix of iptables-save, ip6tables-save, ipset save/list, ipvsadm-save -n / -Ln. */
-export function parseNodeDump(text: string): NodeDump {
+/** The sections of a paste (the sniffer alone, without parsing them): cheap enough to run first. */
+export function nodeDumpSections(text: string): NodeDumpSection[] {
+  const s = sniff(text);
+  const family = (x: Sniffed['sections'][number]) => s.dumpHeaderFamily[s.dumpOf[x.first]];
+  return s.sections.map((x) => ({
+    kind: x.kind === 'iptables' ? (family(x) === 6 ? 'ip6tables-save' : 'iptables-save') : x.kind,
+    firstLine: x.first + 1,
+    lastLine: x.last + 1,
+  }));
+}
+
+/**
+ * Reads a node paste: any mix of iptables-save, ip6tables-save, ipset save/list, ipvsadm-save -n / -Ln.
+ * `options` go to the iptables-save parser.
+ */
+export function parseNodeDump(text: string, options: ParseOptions = {}): NodeDump {
   const s = sniff(text);
   const diagnostics: Diagnostic[] = [];
   const only = (kind: LineKind) => s.sections.every((x) => x.kind === kind);
@@ -177,15 +191,15 @@ export function parseNodeDump(text: string): NodeDump {
   let ruleset: Ruleset;
   let ruleset6: Ruleset | null = null;
   if (only('iptables') && !has6) {
-    const r = parseIptablesSave(text);
+    const r = parseIptablesSave(text, options);
     ruleset = r.ruleset;
     diagnostics.push(...r.diagnostics);
   } else {
-    const r4 = parseIptablesSave(has4 ? masked(text, s, iptablesOf(4)) : '');
+    const r4 = parseIptablesSave(has4 ? masked(text, s, iptablesOf(4)) : '', options);
     ruleset = r4.ruleset;
     diagnostics.push(...r4.diagnostics);
     if (has6) {
-      const r6 = parseIptablesSave(masked(text, s, iptablesOf(6)));
+      const r6 = parseIptablesSave(masked(text, s, iptablesOf(6)), options);
       ruleset6 = r6.ruleset;
       diagnostics.push(...r6.diagnostics);
     }

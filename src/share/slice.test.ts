@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../model';
-import { parseIptablesSave } from '../parse';
-import { nodeContext, simulate } from '../sim';
+import { parseIptablesSave, parseNodeDump } from '../parse';
+import { nodeContext, nodeContextFromDump, simulate } from '../sim';
 import { toContractJson } from '../sim/contract';
 import { sliceDump } from '.';
 
@@ -34,5 +34,23 @@ describe('a sliced dump', () => {
     expect(slice.length).toBeLessThan(text.length);
     const again = simulate(parsed.ruleset, ctx, packet);
     expect(toContractJson(again).paths).toEqual(toContractJson(result).paths);
+  });
+});
+
+describe('a sliced node paste', () => {
+  it.each<Packet>([
+    { origin: 'pod', proto: 'tcp', src: '10.244.0.5', sport: 40000, dst: '10.96.0.10', dport: 80 },
+    { origin: 'external', proto: 'tcp', src: '198.51.100.7', sport: 40000, dst: '192.168.0.2', dport: 30080 },
+    { origin: 'external', proto: 'tcp', src: '192.0.2.1', sport: 40000, dst: '203.0.113.10', dport: 80 },
+    { origin: 'pod', proto: 'tcp', src: '10.244.0.9', sport: 40000, dst: '10.96.0.20', dport: 80 },
+  ])('keeps the sets and virtual services the walk needs: $origin → $dst:$dport walks the same', (packet) => {
+    const dump = parseNodeDump(readFileSync(join(__dirname, '../../fixtures/ipvs/node.dump'), 'utf8'));
+    const result = simulate(dump.ruleset, nodeContextFromDump(dump), packet);
+    const slice = sliceDump(dump.ruleset, result, dump);
+    const again = parseNodeDump(slice);
+    expect(again.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(again.ipvs?.services.length).toBeLessThan(dump.ipvs?.services.length ?? 0);
+    const walked = simulate(again.ruleset, nodeContextFromDump(again), packet);
+    expect(toContractJson(walked).paths).toEqual(toContractJson(result).paths);
   });
 });

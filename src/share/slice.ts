@@ -1,11 +1,19 @@
-import type { Ruleset, TableName, TraceResult } from '../model';
+import type { IpsetState, IpvsVirtualService, NodeDump, Ruleset, TableName, TraceResult } from '../model';
 import { BUILTIN_CHAINS } from '../model';
+import { formatIpsetSave, formatIpvsadmSave, getRule } from '../parse';
+import { inferNodeIPs } from '../sim';
 
 // A sliced dump: only the tables and chains a trace walks, as valid iptables-save text. The
 // walked chains keep all their rules (so the walk is the same); chains they jump to but the
-// packet never enters are declared empty.
+// packet never enters are declared empty. For a node paste (`node`: its ipsets and IPVS table) the
+// slice also holds, as `ipset save` and `ipvsadm-save -n` sections, every set a kept rule names and
+// the virtual services the walk met, so the walk is the same there too.
 
-export function sliceDump(ruleset: Ruleset, result: TraceResult): string {
+export function sliceDump(
+  ruleset: Ruleset,
+  result: TraceResult,
+  node?: Pick<NodeDump, 'ipsets' | 'ipvs'> | null,
+): string {
   const visited = new Set<string>();
   const key = (table: number, chain: number) => `${table}/${chain}`;
   const tablesUsed = new Set<number>();
@@ -23,6 +31,7 @@ export function sliceDump(ruleset: Ruleset, result: TraceResult): string {
     }
   }
   const rs = ruleset.rules;
+  const setsUsed = new Set<string>();
   const out: string[] = ['# A slice of an iptables-save dump made by chainwalk: only the chains one trace walks.'];
   for (const t of [...tablesUsed].sort((a, b) => a - b)) {
     const table = ruleset.tables[t];
@@ -49,6 +58,50 @@ export function sliceDump(ruleset: Ruleset, result: TraceResult): string {
     }
     for (const id of rules) out.push(ruleset.text.slice(rs.start[id], rs.end[id]));
     out.push('COMMIT');
+    if (node)
+      for (const id of rules) for (const m of getRule(ruleset, id).matches) if (m.kind === 'set') setsUsed.add(m.name);
   }
-  return `${out.join('\n')}\n`;
+  let text = `${out.join('\n')}\n`;
+  if (node) text += formatIpsetSave(usedSets(node.ipsets, setsUsed)) + formatIpvsadmSave(servicesMet(node, result));
+  return text;
+}
+
+/** The named sets, and the member sets of a list:set among them. */
+function usedSets(sets: Record<string, IpsetState>, names: Set<string>): Record<string, IpsetState> {
+  const out: Record<string, IpsetState> = {};
+  const add = (name: string) => {
+    const set = sets[name];
+    if (!set || out[name]) return;
+    out[name] = set;
+    if (set.type === 'list:set') for (const e of set.entries) add(e.trim().split(/\s+/)[0]);
+  };
+  for (const name of names) add(name);
+  // The node IPs are read from the NodePort virtual services and these sets (inferNodeIPs).
+  for (const name of Object.keys(sets)) if (/^KUBE-(?:6-)?NODE-PORT-/.test(name)) add(name);
+  return out;
+}
+
+/**
+ * The virtual services the walk met (scheduled on, or on an address the packet was sent to), and one per
+ * NodePort address so the node IPs read from the paste stay the same.
+ */
+function servicesMet(node: Pick<NodeDump, 'ipsets' | 'ipvs'>, result: TraceResult): IpvsVirtualService[] {
+  const services = node.ipvs?.services ?? [];
+  const lines = new Set<number>();
+  const addresses = new Set<string>();
+  for (const path of result.paths) {
+    for (const e of path.ipvs ?? []) if (e.action !== 'forward' && e.span) lines.add(e.span.line);
+    // Every virtual-service address is LOCAL (kube-ipvs0): keep those the packet was sent to.
+    for (const e of [...path.events, ...(path.ipvs ?? [])]) addresses.add(e.before.dst).add(e.after.dst);
+  }
+  const kept = services.filter((svc) => lines.has(svc.span.line) || addresses.has(svc.address));
+  const seen = new Set(kept.map((svc) => svc.address));
+  for (const ip of inferNodeIPs(node)) {
+    const svc = services.find((x) => x.address === ip);
+    if (svc && !seen.has(ip)) {
+      kept.push(svc);
+      seen.add(ip);
+    }
+  }
+  return kept;
 }

@@ -279,3 +279,27 @@ describe('-m ipvs (xt_ipvs.c)', () => {
     expect(other.paths[0].final.verdict).toBe('ACCEPT');
   });
 });
+
+describe('after IPVS sent the packet on', () => {
+  it('NOTRACK in raw OUTPUT does nothing to it (it already has a conntrack), so nat POSTROUTING still masquerades', () => {
+    const text =
+      '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j NOTRACK\nCOMMIT\n' +
+      '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n' +
+      '-A -t 10.96.0.30:80 -s rr\n-a -t 10.96.0.30:80 -r 10.244.1.7:8080 -m -w 1\n';
+    const d = parseNodeDump(text);
+    const r = simulate(d.ruleset, nodeContextFromDump(d), {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.9',
+      sport: 40000,
+      dst: '10.96.0.30',
+      dport: 80,
+    });
+    expect(steps(r.paths[0]).slice(-3)).toEqual([
+      'OUTPUT raw:OUTPUT:1:CONTINUE',
+      'OUTPUT raw:OUTPUT:policy:ACCEPT',
+      'POSTROUTING nat:POSTROUTING:1:ACCEPT',
+    ]);
+    expect(r.paths[0].final).toMatchObject({ src: '192.168.0.2', dst: '10.244.1.7', masqueraded: true });
+  });
+});

@@ -612,12 +612,13 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       ev('CONTINUE');
       return null;
     case 'notrack':
-      // xt_CT leaves a packet that already has a conntrack alone: so on the lo leg it does nothing.
-      if (s.leg === 0) s.untracked = true;
+      // xt_CT leaves a packet that already has a conntrack alone: so on the lo leg it does nothing,
+      // nor on the pass through LOCAL_OUT after IPVS sent the packet on.
+      if (s.leg === 0 && !s.ipvsProperty) s.untracked = true;
       ev('CONTINUE');
       return null;
     case 'ct':
-      if (t.notrack && s.leg === 0) s.untracked = true;
+      if (t.notrack && s.leg === 0 && !s.ipvsProperty) s.untracked = true;
       ev('CONTINUE');
       return null;
     case 'dnat':

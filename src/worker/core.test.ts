@@ -45,6 +45,28 @@ describe('handle', () => {
     expect(summary?.chains).toBeGreaterThan(40);
   });
 
+  it('a mixed ipvs-mode node paste loads, and its sets and IPVS table feed the trace', () => {
+    const node = readFileSync(join(import.meta.dirname, '../../fixtures/ipvs/node.dump'), 'utf8');
+    const packet: Packet = {
+      origin: 'pod',
+      proto: 'tcp',
+      src: '10.244.0.9',
+      sport: 40000,
+      dst: '10.96.0.10',
+      dport: 80,
+    };
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: node },
+      { id: 2, kind: 'trace', packet, context },
+    ]);
+    expect(responses[0]).toMatchObject({ kind: 'parse', errors: 0, summary: { tables: 2, families: [4] } });
+    const trace = responses[1].kind === 'trace' ? responses[1].result : null;
+    expect(trace?.paths.map((p) => [p.probability, p.final.dst, p.ipvs?.map((e) => e.action)])).toEqual([
+      [0.5, '10.244.0.5', ['schedule', 'forward']],
+      [0.5, '10.244.1.7', ['schedule', 'forward']],
+    ]);
+  });
+
   it('keeps the last good ruleset while the input is broken', () => {
     const { state, responses } = run([
       { id: 1, kind: 'parse', text: dump },

@@ -53,7 +53,12 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
         if (!state.ruleset || !state.trace) return failure(state, request, 'nothing has been traced yet');
         return {
           state,
-          response: { id: request.id, kind: 'slice', text: sliceDump(state.ruleset, state.trace), ms: elapsed() },
+          response: {
+            id: request.id,
+            kind: 'slice',
+            text: sliceDump(state.ruleset, state.trace, state.extras),
+            ms: elapsed(),
+          },
         };
     }
   } catch (error) {

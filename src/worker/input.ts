@@ -110,9 +110,10 @@ export function readDump(
     const { ruleset, diagnostics } = parseIptablesSave(text, { checkRules });
     return { ruleset, diagnostics, extras: NO_EXTRAS };
   }
-  const dump = parseNodeDump(text);
+  const dump = parseNodeDump(text, { checkRules });
   return {
-    ruleset: dump.ruleset,
+    // The IPv4 rules, or the IPv6 ones when the paste has no IPv4.
+    ruleset: dump.ruleset.rules.count === 0 && dump.ruleset6 ? dump.ruleset6 : dump.ruleset,
     diagnostics: dump.diagnostics,
     extras: { ipsets: dump.ipsets, ipvs: dump.ipvs, mode: dump.mode, sections: dump.sections },
   };
