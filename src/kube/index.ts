@@ -7,14 +7,19 @@ import { readKubeObjects } from './input';
 import { type EndpointSlice, type Pod, type Service, servicePortName } from './objects';
 import { canonicalAddress, endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
 import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
+import { layoutForVersion } from './version';
 
 export type { EndpointSlice, Service } from './objects';
-export type { ProxierConfig, ServicePortResult } from './proxier';
+export type { ProxierConfig, ProxierLayout, ServicePortResult } from './proxier';
 export { type KubeRuleset, toRestoreText, toSaveLine, toSaveText } from './rules';
+export { LAYOUTS, layoutForVersion } from './version';
 
 export interface KubeProxyOptions extends Partial<ProxierConfig> {
-  /** Which kube-proxy layout to follow. Only 'current' (1.25+) is written so far. */
-  layout?: 'current' | 'legacy';
+  /**
+   * The kube-proxy release whose layout to follow (`1.24`, `v1.23.5`): 1.25+ → 'current',
+   * 1.24 → '1.24', 1.20–1.23 (and older, approximately) → 'legacy'. An explicit `layout` wins.
+   */
+  kubeProxyVersion?: string;
   /** Invent this many ready endpoints (on this node, from podCIDR) for services that have none. */
   exampleEndpoints?: number;
   /** Where example endpoints get their IPs; default the Node's podCIDR or 10.244.0.0/24. */
@@ -89,13 +94,18 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     ...(node && node.addresses.length > 0 ? { nodeIPs: node.addresses } : {}),
     ...defined,
   };
-  if (options.layout === 'legacy') {
-    diagnostics.push({
-      severity: 'warning',
-      code: 'layout-not-implemented',
-      message: 'the pre-1.25 layout (KUBE-XLB, KUBE-MARK-DROP) is not written yet; showing the current layout',
-      span: { line: 1, column: 1, length: 0 },
-    });
+  if (options.kubeProxyVersion !== undefined && options.layout === undefined) {
+    const { layout, version, caveat } = layoutForVersion(options.kubeProxyVersion);
+    config.layout = layout;
+    const problem = version === null ? `'${options.kubeProxyVersion}' is not a version like 1.24` : caveat;
+    if (problem) {
+      diagnostics.push({
+        severity: version === null ? 'warning' : 'info',
+        code: 'kube-proxy-version',
+        message: `${problem}; writing the ${layout} layout`,
+        span: { line: 1, column: 1, length: 0 },
+      });
+    }
   }
 
   // kube-proxy reads EndpointSlices only; legacy Endpoints stand in where a Service has no slice.

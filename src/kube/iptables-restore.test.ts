@@ -201,3 +201,28 @@ describe.skipIf(unavailable !== null)('varied Services round-trip through iptabl
     expect(withoutComments(r.saved)).toEqual(withoutComments(result.dump));
   });
 });
+
+describe.skipIf(unavailable !== null)('the older layouts round-trip through iptables too', () => {
+  test.each([
+    ['v1.24.9', '1.24'],
+    ['1.23', 'legacy'],
+    ['1.19.4', 'legacy'],
+  ] as const)('seed 4, kube-proxy %s (%s layout), both families', (kubeProxyVersion, layout) => {
+    const dualStack = variedServices(4, 40).replaceAll(
+      /clusterIP: (172\.30\.\d+\.\d+)/g,
+      'clusterIPs: [$1, "fd00::$1"]',
+    );
+    const result = generateFromYaml(dualStack, { ...OPTIONS, kubeProxyVersion, exampleEndpoints: 2 });
+    expect(result.config.layout).toBe(layout);
+    expect(result.ipv6).not.toBeNull();
+    for (const [dump, family] of [
+      [result.dump, 4],
+      [result.ipv6?.dump ?? '', 6],
+    ] as const) {
+      expect(parseIptablesSave(dump).diagnostics).toEqual([]);
+      const r = roundTrip(dump, family);
+      expect(r.stderr).toBe('');
+      expect(withoutComments(r.saved)).toEqual(withoutComments(dump));
+    }
+  });
+});
