@@ -5,6 +5,7 @@ import type { FinalVerdict, NodeContext, Origin } from '../../src/model';
 import { kubeClusterServices, kubeLbServices, kubeV6Services } from './fixtures-gen/dumps';
 import type { ServicePort } from './fixtures-gen/kube-proxy';
 import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
+import { generatedDumps } from './generated';
 import { type TopologySpec, topologySpec } from './netns';
 
 export interface KernelCase {
@@ -40,8 +41,15 @@ export interface KernelCase {
 
 export interface DumpSpec {
   name: string;
-  /** File under fixtures/kernel. */
+  /** File under fixtures/kernel, or where `text` came from. */
   fixture: string;
+  /** The dump itself, when it is generated rather than a file (generated.ts). */
+  text?: string;
+  /**
+   * Milliseconds between repeated sends (default 3). Dumps with long paths print many trace
+   * events per packet; sent too fast, xtables-monitor's netlink socket overflows (ENOBUFS).
+   */
+  gapMs?: number;
   topology: Partial<TopologySpec>;
   /** Overrides of the simulator's node context beyond what the topology implies. */
   ctx?: Partial<NodeContext>;
@@ -1653,7 +1661,16 @@ const kubeV6: DumpSpec = {
   ],
 };
 
-export const DUMPS: DumpSpec[] = [kubeCluster, kubeLb, kubeLegacy, docker, hostFirewall, netfilterEdges, kubeV6];
+export const DUMPS: DumpSpec[] = [
+  kubeCluster,
+  kubeLb,
+  kubeLegacy,
+  docker,
+  hostFirewall,
+  netfilterEdges,
+  kubeV6,
+  ...generatedDumps(),
+];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */
 export function derivedTopology(dump: DumpSpec): Partial<TopologySpec> {

@@ -64,6 +64,7 @@ export interface KernelTrace {
   problems: string[];
 }
 
+const NFACCT_NAME = /--nfacct-name +(\S+)/g;
 const TABLES_IN_SAVE = /^\*(raw|mangle|nat|filter|security)$/gm;
 
 export class KernelNode {
@@ -90,9 +91,16 @@ export class KernelNode {
     return this.topology.exec(role, argv);
   }
 
+  private ruleLines: Map<string, string[]> | undefined;
+
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
     const v6 = this.spec.family === 6;
+    // kube-proxy creates its nfacct counters over netlink before it restores rules naming them
+    // (pkg/proxy/iptables/proxier.go, nfacct.go); they are per network namespace.
+    for (const name of new Set([...this.dumpText.matchAll(NFACCT_NAME)].map((m) => m[1]))) {
+      await run(this.exec('node', ['nfacct', 'add', name]));
+    }
     await run(this.exec('node', [v6 ? 'ip6tables-restore' : 'iptables-restore']), { input: this.dumpText });
     const fam = v6 ? 'ip6' : 'ip';
     const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
@@ -309,11 +317,34 @@ export class KernelNode {
       legs: groups.length,
       final,
       confirmed: entry !== undefined,
-      randomFully: events.some((e) => e.ruleText.includes('--random-fully')),
+      // nft's trace (IPv6) does not print the iptables rule's options: read them in the dump.
+      randomFully: events.some(
+        (e) =>
+          e.ruleText.includes('--random-fully') ||
+          (e.rule !== null && this.ruleLine(e.table, e.chain, e.rule).includes('--random-fully')),
+      ),
       sendError,
       lines,
       problems,
     };
+  }
+
+  /** The dump's `-A CHAIN` line at a 1-based position, or ''. */
+  private ruleLine(table: string, chain: string, position: number): string {
+    if (!this.ruleLines) {
+      this.ruleLines = new Map();
+      let current = '';
+      for (const line of this.dumpText.split('\n')) {
+        if (line.startsWith('*')) current = line.slice(1);
+        const m = /^-A (\S+) /.exec(line);
+        if (!m) continue;
+        const key = `${current}:${m[1]}`;
+        const list = this.ruleLines.get(key) ?? [];
+        list.push(line);
+        this.ruleLines.set(key, list);
+      }
+    }
+    return this.ruleLines.get(`${table}:${chain}`)?.[position - 1] ?? '';
   }
 
   async teardown(): Promise<void> {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 
 export type Support = { ok: true } | { ok: false; reason: string };
 
-function has(cmd: string): boolean {
+export function hasCommand(cmd: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', timeout: 5000 });
     return true;
@@ -36,7 +36,7 @@ function probe(): Support {
     'python3',
     'stdbuf',
   ]) {
-    if (!has(cmd)) return { ok: false, reason: `\`${cmd}\` not found` };
+    if (!hasCommand(cmd)) return { ok: false, reason: `\`${cmd}\` not found` };
   }
   try {
     const v = execFileSync('iptables-restore', ['--version'], { encoding: 'utf8', timeout: 5000 });

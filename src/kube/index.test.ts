@@ -327,6 +327,11 @@ ports: [{name: p80, port: 80, protocol: TCP}]
     expect(parseIptablesSave(dump).diagnostics).toEqual([]);
   });
 
+  test('every table of the ip6tables half reads as IPv6, the mangle table with no address in it too', () => {
+    const { ruleset } = parseIptablesSave(v6?.dump ?? '');
+    expect(ruleset.tables.map((t) => `${t.name} ${t.family}`)).toEqual(['mangle 6', 'filter 6', 'nat 6']);
+  });
+
   test('an IPv6 pod reaches the IPv6 endpoint', () => {
     const { ruleset } = parseIptablesSave(v6?.dump ?? '');
     const ctx = nodeContext({ nodeIPs: ['2001:db8::1'], podCIDR: 'fd00:10::/64' });
