@@ -12,6 +12,15 @@ import { layoutForVersion } from './version';
 export type { EndpointSlice, Service } from './objects';
 export type { ProxierConfig, ProxierLayout, ServicePortResult } from './proxier';
 export { type KubeRuleset, toRestoreText, toSaveLine, toSaveText } from './rules';
+export {
+  type PortSource,
+  type ServiceSource,
+  type ServiceSourceMap,
+  type SourceRange,
+  serviceAt,
+  serviceOfChain,
+  serviceSourceMap,
+} from './source-map';
 export { LAYOUTS, layoutForVersion } from './version';
 
 export interface KubeProxyOptions extends Partial<ProxierConfig> {
