@@ -131,7 +131,7 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
   const dualStack = objects.services.some((s) => s.clusterIPs.some((ip) => canonicalAddress(ip, 6) !== null));
   const v6 = dualStack ? generateRules(objects.services, slices, config, 6) : null;
   return {
-    dump: toSaveText(ruleset, 4),
+    dump: exampleLabel(diagnostics) + toSaveText(ruleset, 4),
     restore: toRestoreText(ruleset),
     ruleset,
     ipv6: v6 && { dump: toSaveText(v6.ruleset, 6), restore: toRestoreText(v6.ruleset), ruleset: v6.ruleset },
@@ -139,6 +139,14 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     services: [...servicePorts, ...(v6?.servicePorts ?? [])],
     config,
   };
+}
+
+/** Comment lines (iptables-restore skips them) saying which endpoints were invented. */
+function exampleLabel(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .filter((d) => d.code === 'example-endpoints')
+    .map((d) => `# chainwalk: not from the cluster: ${d.message}\n`)
+    .join('');
 }
 
 /** What the API server would have filled in, announced as info where the Service stands. */
@@ -279,10 +287,13 @@ function exampleSlices(
       continue;
     if (existing.has(`${service.namespace}/${service.name}`)) continue;
     if (count <= 0 || !cidr || cidr.family !== 4) {
+      // Without a selector nothing would ever make endpoints for it: likely a mistake in a manifest.
       diagnostics.push({
-        severity: 'info',
-        code: 'no-endpoints',
-        message: `Service ${service.namespace}/${service.name} has no EndpointSlice or Endpoints${service.selector ? '' : ' (and no selector)'}: kube-proxy rejects its traffic. Paste its EndpointSlices, or use example endpoints (--example-endpoints N)`,
+        severity: service.selector ? 'info' : 'warning',
+        code: service.selector ? 'no-endpoints' : 'missing-selector',
+        message: service.selector
+          ? `Service ${service.namespace}/${service.name} has no EndpointSlice or Endpoints: kube-proxy rejects its traffic. Paste its EndpointSlices, or use example endpoints (--example-endpoints N)`
+          : `Service ${service.namespace}/${service.name} has no selector and no EndpointSlice or Endpoints, so nothing gives it endpoints and kube-proxy rejects its traffic. Add spec.selector (and Pods), paste its EndpointSlices, or use example endpoints (--example-endpoints N)`,
         span: service.span,
       });
       continue;
