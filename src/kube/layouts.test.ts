@@ -206,3 +206,45 @@ describe('1.24: KUBE-EXT and KUBE-SVL, still dropping through KUBE-MARK-DROP', (
 test('the current layout is unchanged by the version option', () => {
   expect(generate({ kubeProxyVersion: '1.29' }).restore).toBe(generate({}).restore);
 });
+
+describe('a real node in the XLB layout (fixtures/kube/kind-xlb.grep.rules)', () => {
+  const grep = readFileSync(new URL('../../fixtures/kube/kind-xlb.grep.rules', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('-A '));
+  const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: default, name: test-svc}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.96.115.88
+  ports: [{port: 80, targetPort: 80, nodePort: 32070}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: default, name: test-svc-1, labels: {kubernetes.io/service-name: test-svc}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.1.3], nodeName: kind-worker2}, {addresses: [10.244.2.3], nodeName: kind-control-plane}]
+ports: [{port: 80, protocol: TCP}]
+`;
+  const ours = generateFromYaml(yaml, {
+    nodeName: 'kind-worker',
+    clusterCIDR: '10.244.0.0/16',
+    kubeProxyVersion: '1.21',
+  })
+    .dump.split('\n')
+    .filter((l) => l.includes('test-svc'));
+
+  test('12 of its 13 rules are generated as the node printed them', () => {
+    expect(grep.filter((l) => ours.includes(l))).toHaveLength(12);
+  });
+
+  test('the 13th is the older place of the cluster IP masquerade: KUBE-SERVICES, where 1.23 has it in KUBE-SVC', () => {
+    expect(grep.filter((l) => !ours.includes(l))).toEqual([
+      '-A KUBE-SERVICES ! -s 10.244.0.0/16 -d 10.96.115.88/32 -p tcp -m comment --comment "default/test-svc cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+    ]);
+    expect(ours).toContain(
+      '-A KUBE-SVC-QKNQQNIN727HO3XU ! -s 10.244.0.0/16 -d 10.96.115.88/32 -p tcp -m comment --comment "default/test-svc cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
+    );
+  });
+});
