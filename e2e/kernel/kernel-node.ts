@@ -119,12 +119,7 @@ export class KernelNode {
     const recent = await run(this.exec('node', ['sh', '-c', 'ls /proc/net/xt_recent 2>/dev/null || true']));
     this.recentLists = recent.stdout.split('\n').filter(Boolean);
 
-    // xtables-monitor is the trace contract's source; for IPv6 it cannot print
-    // the rules (see parseNftTraceLine), so nft prints the same events.
-    this.monitor = v6
-      ? new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])], parseNftTraceLine)
-      : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
-    this.monitor.start();
+    this.startMonitor();
     this.conntrack = new ConntrackEvents([
       'stdbuf',
       '-oL',
@@ -136,6 +131,31 @@ export class KernelNode {
       sender.start();
       this.senders.set(role, sender);
     }
+    await this.probe();
+  }
+
+  private startMonitor(): void {
+    this.monitor?.stop();
+    // xtables-monitor is the trace contract's source; for IPv6 it cannot print
+    // the rules (see parseNftTraceLine), so nft prints the same events.
+    this.monitor =
+      this.spec.family === 6
+        ? new TraceMonitor(
+            ['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])],
+            parseNftTraceLine,
+          )
+        : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+    this.monitor.start();
+  }
+
+  /** The monitor has exited: events came faster than it read them (ENOBUFS) on a loaded machine. */
+  get monitorExited(): boolean {
+    return this.monitor?.exited ?? false;
+  }
+
+  /** Starts a new monitor after the old one died, and waits until it prints. */
+  async restartMonitor(): Promise<void> {
+    this.startMonitor();
     await this.probe();
   }
 

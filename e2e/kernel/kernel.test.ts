@@ -130,7 +130,14 @@ for (const dump of DUMPS) {
         dport: c.dport,
         mark: c.mark,
       }));
-      const traces = await traceCase(node, c, packets, dump.gapMs);
+      let traces = await traceCase(node, c, packets, dump.gapMs);
+      if (node.monitorExited) {
+        // On a loaded machine xtables-monitor can lose its netlink socket (ENOBUFS) in a burst
+        // of repeated sends: start a new one and send again, slower, from fresh source ports.
+        await node.restartMonitor();
+        const again = packets.map((p) => ({ ...p, sport: c.sport ?? nextPort++ }));
+        traces = await traceCase(node, c, again, Math.max(dump.gapMs ?? 3, 15));
+      }
       const result = judge(dump, c, traces, ruleset);
       results.push(result);
       if (result.status === 'kernel-only')

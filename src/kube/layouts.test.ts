@@ -248,3 +248,32 @@ ports: [{port: 80, protocol: TCP}]
     );
   });
 });
+
+test.each([
+  ['current', 'falls back to the serving-terminating local endpoint', true],
+  ['1.24', 'drops: ProxyTerminatingEndpoints was off by default', false],
+  ['legacy', 'drops: ProxyTerminatingEndpoints was off by default', false],
+] as const)('eTP=Local with only a terminating local endpoint, %s layout, %s', (layout, _what, usesIt) => {
+  const yaml = `apiVersion: v1
+kind: Service
+metadata: {namespace: a, name: t}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  clusterIP: 10.96.0.7
+  ports: [{name: p, port: 80, nodePort: 30007}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: a, name: t-1, labels: {kubernetes.io/service-name: t}}
+addressType: IPv4
+endpoints:
+  - {addresses: [10.1.0.1], nodeName: other}
+  - {addresses: [10.1.0.2], nodeName: test-node, conditions: {ready: false, serving: true, terminating: true}}
+ports: [{name: p, port: 8080, protocol: TCP}]
+`;
+  const { restore } = generate({ layout }, yaml);
+  const sep = endpointChain('a/t:p', 'tcp', '10.1.0.2:8080');
+  expect(restore.includes(`-j ${sep}`)).toBe(usesIt);
+  expect(restore.includes('"a/t:p has no local endpoints"')).toBe(!usesIt);
+});
