@@ -1,6 +1,7 @@
-// kube: Service / EndpointSlice / Endpoints / Node YAML (or JSON) in → the iptables-save text a
-// current kube-proxy (iptables mode) would leave on the node, the diagnostics, and per service port
-// the chains it owns. Pure: no I/O, no clock; see pkg/proxy/iptables/proxier.go.
+// kube: Service / EndpointSlice / Endpoints / Node / Pod YAML (or JSON) in → the iptables-save text
+// kube-proxy (iptables mode; current, 1.24 or pre-1.24 layout) would leave on the node, the
+// diagnostics, and per service port the chains it owns (source-map.ts links them to the YAML).
+// Pure: no I/O, no clock; see pkg/proxy/iptables/proxier.go.
 import type { Diagnostic } from '../model';
 import { cidrContains, formatIp, parseCidr } from '../parse';
 import { readKubeObjects } from './input';
@@ -45,7 +46,11 @@ export interface KubeProxyOptions extends Partial<ProxierConfig> {
 export interface GenerateResult {
   /** iptables-save text (mangle, filter, nat). */
   dump: string;
-  /** What kube-proxy hands iptables-restore (filter, nat), in its own argument order. */
+  /**
+   * What kube-proxy hands iptables-restore (filter, nat), in its own argument order. In the
+   * 1.24 and legacy layouts it also holds kubelet's KUBE-MARK-DROP and KUBE-FIREWALL rules,
+   * which kubelet, not kube-proxy, writes on such nodes.
+   */
   restore: string;
   ruleset: KubeRuleset;
   /** The ip6tables half, when some Service has an IPv6 cluster IP (dual-stack or IPv6-only). */
