@@ -145,7 +145,19 @@ export function generatedDumps(): DumpSpec[] {
       text: result.dump,
       gapMs: 15,
       topology: { clientAddrs: [V4.far.src], podAddrs: [...pods, V4.podB.src] },
-      cases: [...casesFor(v4, PLAN, '192.168.0.2'), ...(layout === 'current' ? affinityCases(v4) : [])],
+      cases: [
+        ...casesFor(v4, PLAN, '192.168.0.2'),
+        ...(layout === 'current' ? affinityCases(v4) : []),
+        {
+          name: 'external → mix/local health check node port 192.168.0.2:32300 (filter KUBE-NODEPORTS ACCEPT)',
+          origin: 'external',
+          proto: 'tcp',
+          src: V4.client.src,
+          dst: '192.168.0.2',
+          dport: 32300,
+          expect: { verdict: 'ACCEPT' },
+        },
+      ],
     });
     if (layout === 'current' && result.ipv6) {
       const v6 = result.services.filter((s) => s.family === 6);
