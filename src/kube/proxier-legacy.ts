@@ -5,8 +5,15 @@
 import { cidrContains, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
 import type { Service, ServicePort } from './objects';
-import { servicePortName } from './objects';
-import type { Addresses, EndpointInfo, ProxierConfig, ServicePortResult, Writer } from './proxier';
+import {
+  type Addresses,
+  type EndpointInfo,
+  type ProxierConfig,
+  portArgs,
+  type ServicePortResult,
+  type Writer,
+  writeServiceToEndpointRules,
+} from './proxier';
 
 export function writeLegacyServicePort(
   service: Service,
@@ -16,11 +23,7 @@ export function writeLegacyServicePort(
   config: ProxierConfig,
   w: Writer,
 ): ServicePortResult {
-  const S = servicePortName(service, port.name);
-  const protocol = port.protocol.toLowerCase();
-  const proto = ['-m', protocol, '-p', protocol];
-  const comment = (text: string) => ['-m', 'comment', '--comment', text];
-  const dport = (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)];
+  const { S, protocol, proto, comment, dport } = portArgs(service, port);
   const svcChain = servicePortChain('KUBE-SVC-', S, protocol);
   const xlbChain = servicePortChain('KUBE-XLB-', S, protocol);
   const fwChain = servicePortChain('KUBE-FW-', S, protocol);
@@ -148,7 +151,8 @@ export function writeLegacyServicePort(
   }
 
   if (!hasEndpoints) return result();
-  writeEndpointRules(w, S, service, svcChain, ready.map(sep));
+  // release-1.23 writeServiceToEndpointRules: the comment is the service port name alone.
+  writeServiceToEndpointRules(w, S, protocol, service, svcChain, ready, () => S);
   if (!nodeLocalExternal) return result();
 
   if (w.detector) {
@@ -187,36 +191,7 @@ export function writeLegacyServicePort(
     // "Blackhole all traffic since there are no local endpoints"
     w.add('nat', xlbChain, ...comment(`${S} has no local endpoints`), '-j', 'KUBE-MARK-DROP');
   } else {
-    writeEndpointRules(w, S, service, xlbChain, local.map(sep));
+    writeServiceToEndpointRules(w, S, protocol, service, xlbChain, local, () => S);
   }
   return result();
-}
-
-/** release-1.23 writeServiceToEndpointRules: the comment is the service port name alone. */
-function writeEndpointRules(w: Writer, S: string, service: Service, chain: string, seps: readonly string[]): void {
-  if (service.affinityTimeoutSeconds !== null) {
-    for (const sep of seps) {
-      w.add(
-        'nat',
-        chain,
-        ...w.endpointComment(S),
-        '-m',
-        'recent',
-        '--name',
-        sep,
-        '--rcheck',
-        '--seconds',
-        String(service.affinityTimeoutSeconds),
-        '--reap',
-        '-j',
-        sep,
-      );
-    }
-  }
-  seps.forEach((sep, i) => {
-    const n = seps.length;
-    const statistic =
-      i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / (n - i)).toFixed(10)] : [];
-    w.add('nat', chain, ...w.endpointComment(S), ...statistic, '-j', sep);
-  });
 }

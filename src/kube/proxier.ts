@@ -178,6 +178,26 @@ function forFamily(config: ProxierConfig, family: Family): ProxierConfig {
   };
 }
 
+/** KUBE-FIREWALL's localnet rule: kube-proxy's since 1.25 (localhostNodePorts), kubelet's before. */
+const BLOCK_LOCALNET = [
+  '-m',
+  'comment',
+  '--comment',
+  'block incoming localnet connections',
+  '-d',
+  '127.0.0.0/8',
+  '!',
+  '-s',
+  '127.0.0.0/8',
+  '-m',
+  'conntrack',
+  '!',
+  '--ctstate',
+  'RELATED,ESTABLISHED,DNAT',
+  '-j',
+  'DROP',
+] as const;
+
 /** largeClusterEndpointsThreshold in proxier.go. */
 export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 
@@ -219,28 +239,7 @@ export function generateRules(
   if (config.canaries) for (const table of ['mangle', 'filter', 'nat'] as const) declare(table, 'KUBE-PROXY-CANARY');
   if (layout !== 'current') writeKubeletDropChains(ruleset, declare, family);
 
-  if (ipv4Localhost) {
-    add(
-      'filter',
-      'KUBE-FIREWALL',
-      '-m',
-      'comment',
-      '--comment',
-      'block incoming localnet connections',
-      '-d',
-      '127.0.0.0/8',
-      '!',
-      '-s',
-      '127.0.0.0/8',
-      '-m',
-      'conntrack',
-      '!',
-      '--ctstate',
-      'RELATED,ESTABLISHED,DNAT',
-      '-j',
-      'DROP',
-    );
-  }
+  if (ipv4Localhost) add('filter', 'KUBE-FIREWALL', ...BLOCK_LOCALNET);
   add('nat', 'KUBE-POSTROUTING', '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
   add('nat', 'KUBE-POSTROUTING', '-j', 'MARK', '--xor-mark', mark);
   add(
@@ -379,29 +378,7 @@ function writeKubeletDropChains(
       'DROP',
     ],
   });
-  if (family === 4) {
-    ruleset.filter.rules.push({
-      chain: 'KUBE-FIREWALL',
-      args: [
-        '-m',
-        'comment',
-        '--comment',
-        'block incoming localnet connections',
-        '-d',
-        '127.0.0.0/8',
-        '!',
-        '-s',
-        '127.0.0.0/8',
-        '-m',
-        'conntrack',
-        '!',
-        '--ctstate',
-        'RELATED,ESTABLISHED,DNAT',
-        '-j',
-        'DROP',
-      ],
-    });
-  }
+  if (family === 4) ruleset.filter.rules.push({ chain: 'KUBE-FIREWALL', args: [...BLOCK_LOCALNET] });
 }
 
 /**
@@ -503,6 +480,20 @@ export interface Writer {
   endpointComment: (text: string) => string[];
 }
 
+/** The service port name, protocol and the argument pieces every rule of a service port uses. */
+export function portArgs(service: Service, port: ServicePort) {
+  const S = servicePortName(service, port.name);
+  const protocol = port.protocol.toLowerCase();
+  const proto = ['-m', protocol, '-p', protocol];
+  return {
+    S,
+    protocol,
+    proto,
+    comment: (text: string) => ['-m', 'comment', '--comment', text],
+    dport: (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)],
+  };
+}
+
 export interface Addresses {
   clusterIP: string;
   externalIPs: string[];
@@ -518,12 +509,7 @@ function writeServicePort(
   config: ProxierConfig,
   w: Writer,
 ): ServicePortResult {
-  const S = servicePortName(service, port.name);
-  const protocol = port.protocol.toLowerCase();
-  const proto = ['-m', protocol, '-p', protocol];
-  const comment = (text: string) => ['-m', 'comment', '--comment', text];
-  const dport = (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)];
-
+  const { S, protocol, proto, comment, dport } = portArgs(service, port);
   const svcChain = servicePortChain('KUBE-SVC-', S, protocol);
   const svlChain = servicePortChain('KUBE-SVL-', S, protocol);
   const extChain = servicePortChain('KUBE-EXT-', S, protocol);
@@ -805,6 +791,8 @@ export function writeServiceToEndpointRules(
   service: Service,
   chain: string,
   endpoints: readonly EndpointInfo[],
+  // Until 1.24 the comment was the service port name alone.
+  ruleComment: (ep: EndpointInfo) => string = (ep) => `${S} -> ${ep.endpoint}`,
 ): void {
   if (service.affinityTimeoutSeconds !== null) {
     for (const ep of endpoints) {
@@ -812,7 +800,7 @@ export function writeServiceToEndpointRules(
       w.add(
         'nat',
         chain,
-        ...w.endpointComment(`${S} -> ${ep.endpoint}`),
+        ...w.endpointComment(ruleComment(ep)),
         '-m',
         'recent',
         '--name',
@@ -831,6 +819,6 @@ export function writeServiceToEndpointRules(
     const n = endpoints.length;
     const statistic =
       i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / (n - i)).toFixed(10)] : [];
-    w.add('nat', chain, ...w.endpointComment(`${S} -> ${ep.endpoint}`), ...statistic, '-j', sep);
+    w.add('nat', chain, ...w.endpointComment(ruleComment(ep)), ...statistic, '-j', sep);
   });
 }
