@@ -5,6 +5,7 @@ import type { FinalVerdict, NodeContext, Origin } from '../../src/model';
 import { kubeClusterServices, kubeLbServices, kubeV6Services } from './fixtures-gen/dumps';
 import type { ServicePort } from './fixtures-gen/kube-proxy';
 import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
+import { generatedDumps } from './generated';
 import { ipsetEdges, kubeIpvs } from './ipvs-cases';
 import { type TopologySpec, topologySpec } from './netns';
 
@@ -41,10 +42,17 @@ export interface KernelCase {
 
 export interface DumpSpec {
   name: string;
-  /** File under fixtures/kernel. */
+  /** File under fixtures/kernel, or where `text` came from. */
   fixture: string;
   /** `ipset save` file under fixtures/kernel, restored in the node namespace and given to the simulator. */
   ipsets?: string;
+  /** The dump itself, when it is generated rather than a file (generated.ts). */
+  text?: string;
+  /**
+   * Milliseconds between repeated sends (default 3). Dumps with long paths print many trace
+   * events per packet; sent too fast, xtables-monitor's netlink socket overflows (ENOBUFS).
+   */
+  gapMs?: number;
   topology: Partial<TopologySpec>;
   /** Overrides of the simulator's node context beyond what the topology implies. */
   ctx?: Partial<NodeContext>;
@@ -1666,6 +1674,7 @@ export const DUMPS: DumpSpec[] = [
   kubeV6,
   kubeIpvs,
   ipsetEdges,
+  ...generatedDumps(),
 ];
 
 /** Addresses the pod namespace must own beyond its primary one, taken from the cases. */

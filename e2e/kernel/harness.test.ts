@@ -3,8 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import type { TracePath } from '../../src/model';
+import { parseIptablesSave } from '../../src/parse';
 import { comparePath, compareTrace } from './compare';
 import { parseConntrack } from './ct-events';
+import { generatedDumps } from './generated';
 import { handlesFromNftJson } from './handles';
 import type { KernelTrace } from './kernel-node';
 import { parseMonitorLine, parseNftTraceLine } from './trace-lines';
@@ -277,5 +279,28 @@ describe('kernel vs simulator', () => {
     const other = simPath([['nat', 'PREROUTING', 'policy', null, 'ACCEPT']]);
     const r = compareTrace(kernel, { paths: [other, good], notes: [] });
     expect(r.matched).toBe(1);
+  });
+});
+
+describe('generated dumps (generated.ts)', () => {
+  const dumps = generatedDumps();
+
+  it('cover every layout and the ip6tables half, with packets to every kind of Service address', () => {
+    expect(dumps.map((d) => d.name)).toEqual([
+      'generated-current',
+      'generated-current-v6',
+      'generated-1.24',
+      'generated-legacy',
+    ]);
+    const names = dumps.flatMap((d) => d.cases.map((c) => c.name));
+    expect(names.length).toBeGreaterThanOrEqual(60);
+    for (const what of ['ClusterIP', 'NodePort', 'localhost NodePort', 'LoadBalancer IP', 'external IP', 'affinity'])
+      expect(names.some((n) => n.includes(what))).toBe(true);
+  });
+
+  it.each(generatedDumps().map((d) => [d.name, d] as const))('%s parses without diagnostics', (_name, dump) => {
+    expect(parseIptablesSave(dump.text ?? '').diagnostics).toEqual([]);
+    // nfacct counters came with 1.29; the older layouts name none.
+    expect(dump.text?.includes('-m nfacct')).toBe(dump.name.startsWith('generated-current'));
   });
 });

@@ -64,6 +64,7 @@ export interface KernelTrace {
   problems: string[];
 }
 
+const NFACCT_NAME = /--nfacct-name +(\S+)/g;
 const TABLES_IN_SAVE = /^\*(raw|mangle|nat|filter|security)$/gm;
 
 export class KernelNode {
@@ -92,11 +93,18 @@ export class KernelNode {
     return this.topology.exec(role, argv);
   }
 
+  private ruleLines: Map<string, string[]> | undefined;
+
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
     const v6 = this.spec.family === 6;
     // The dump's `-m set` rules need their sets to exist before iptables-restore.
     if (this.ipsetText !== null) await run(this.exec('node', ['ipset', 'restore']), { input: this.ipsetText });
+    // kube-proxy creates its nfacct counters over netlink before it restores rules naming them
+    // (pkg/proxy/iptables/proxier.go, nfacct.go); they are per network namespace.
+    for (const name of new Set([...this.dumpText.matchAll(NFACCT_NAME)].map((m) => m[1]))) {
+      await run(this.exec('node', ['nfacct', 'add', name]));
+    }
     await run(this.exec('node', [v6 ? 'ip6tables-restore' : 'iptables-restore']), { input: this.dumpText });
     const fam = v6 ? 'ip6' : 'ip';
     const addr = v6 ? 'ipv6_addr' : 'ipv4_addr';
@@ -115,10 +123,7 @@ export class KernelNode {
     const recent = await run(this.exec('node', ['sh', '-c', 'ls /proc/net/xt_recent 2>/dev/null || true']));
     this.recentLists = recent.stdout.split('\n').filter(Boolean);
 
-    // xtables-monitor is the trace contract's source; for IPv6 it cannot print
-    // the rules (see parseNftTraceLine), so nft prints the same events.
-    this.monitor = this.newMonitor();
-    this.monitor.start();
+    this.startMonitor();
     this.conntrack = new ConntrackEvents([
       'stdbuf',
       '-oL',
@@ -130,6 +135,31 @@ export class KernelNode {
       sender.start();
       this.senders.set(role, sender);
     }
+    await this.probe();
+  }
+
+  private startMonitor(): void {
+    this.monitor?.stop();
+    // xtables-monitor is the trace contract's source; for IPv6 it cannot print
+    // the rules (see parseNftTraceLine), so nft prints the same events.
+    this.monitor =
+      this.spec.family === 6
+        ? new TraceMonitor(
+            ['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])],
+            parseNftTraceLine,
+          )
+        : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
+    this.monitor.start();
+  }
+
+  /** The monitor has exited: events came faster than it read them (ENOBUFS) on a loaded machine. */
+  get monitorExited(): boolean {
+    return this.monitor?.exited ?? false;
+  }
+
+  /** Starts a new monitor after the old one died, and waits until it prints. */
+  async restartMonitor(): Promise<void> {
+    this.startMonitor();
     await this.probe();
   }
 
@@ -158,25 +188,6 @@ export class KernelNode {
       }
     }
     throw new Error(`xtables-monitor printed nothing for the probe packet: ${monitor.stderr.join('').trim()}`);
-  }
-
-  private newMonitor(): TraceMonitor {
-    return this.spec.family === 6
-      ? new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['nft', '-a', 'monitor', 'trace'])], parseNftTraceLine)
-      : new TraceMonitor(['stdbuf', '-oL', ...this.exec('node', ['xtables-monitor', '--trace'])]);
-  }
-
-  /** The monitor died, e.g. with ENOBUFS when a loaded machine let it fall behind the kernel's trace events. */
-  get monitorExited(): boolean {
-    return this.monitor?.exited ?? false;
-  }
-
-  /** Start a new monitor and wait until it prints (the probe), after the old one exited. */
-  async restartMonitor(): Promise<void> {
-    this.monitor?.stop();
-    this.monitor = this.newMonitor();
-    this.monitor.start();
-    await this.probe();
   }
 
   private mon(): TraceMonitor {
@@ -330,11 +341,34 @@ export class KernelNode {
       legs: groups.length,
       final,
       confirmed: entry !== undefined,
-      randomFully: events.some((e) => e.ruleText.includes('--random-fully')),
+      // nft's trace (IPv6) does not print the iptables rule's options: read them in the dump.
+      randomFully: events.some(
+        (e) =>
+          e.ruleText.includes('--random-fully') ||
+          (e.rule !== null && this.ruleLine(e.table, e.chain, e.rule).includes('--random-fully')),
+      ),
       sendError,
       lines,
       problems,
     };
+  }
+
+  /** The dump's `-A CHAIN` line at a 1-based position, or ''. */
+  private ruleLine(table: string, chain: string, position: number): string {
+    if (!this.ruleLines) {
+      this.ruleLines = new Map();
+      let current = '';
+      for (const line of this.dumpText.split('\n')) {
+        if (line.startsWith('*')) current = line.slice(1);
+        const m = /^-A (\S+) /.exec(line);
+        if (!m) continue;
+        const key = `${current}:${m[1]}`;
+        const list = this.ruleLines.get(key) ?? [];
+        list.push(line);
+        this.ruleLines.set(key, list);
+      }
+    }
+    return this.ruleLines.get(`${table}:${chain}`)?.[position - 1] ?? '';
   }
 
   async teardown(): Promise<void> {

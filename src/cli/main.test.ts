@@ -139,6 +139,75 @@ describe('chainwalk generate', () => {
     expect(out.join('\n')).toContain('-d fd00::41/128 -p tcp -m comment --comment "ns1/svc1:p80 has no endpoints"');
   });
 
+  const NODEPORT_LOCAL =
+    'apiVersion: v1\nkind: Service\nmetadata: {namespace: shop, name: web}\nspec:\n  type: NodePort\n  externalTrafficPolicy: Local\n  clusterIP: 10.96.0.80\n  ports:\n    - {name: http, port: 80, nodePort: 30080}\n';
+  it.each([
+    [
+      ['--kube-proxy-version', '1.23'],
+      ['-j KUBE-XLB-', '-A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000'],
+      ['KUBE-EXT-'],
+    ],
+    [['--layout', 'legacy'], ['-j KUBE-XLB-'], ['KUBE-SVL-']],
+    [
+      ['--kube-proxy-version', 'v1.24.3'],
+      ['-j KUBE-SVL-', ':KUBE-MARK-DROP - [0:0]'],
+      ['KUBE-XLB-', 'KUBE-PROXY-FIREWALL'],
+    ],
+    [['--kube-proxy-version', '1.30'], ['KUBE-PROXY-FIREWALL', '-j KUBE-EXT-'], ['KUBE-MARK-DROP']],
+    [['--cluster-cidr', '10.32.0.0/12'], ['-s 10.32.0.0/12 -m comment --comment "pod traffic for'], []],
+    [['--detect-local-mode', 'NodeCIDR', '--pod-cidr', '10.32.5.0/24'], ['-s 10.32.5.0/24 -m comment'], []],
+    [['--detect-local-mode', 'BridgeInterface', '--pod-bridge-interface', 'cbr0'], ['-i cbr0 -m comment'], []],
+    [
+      ['--detect-local-mode', 'InterfaceNamePrefix', '--pod-interface-name-prefix', 'veth'],
+      ['-i veth+ -m comment'],
+      [],
+    ],
+    [
+      ['--nodeport-addresses', '192.168.0.0/24', '--node-ip', '192.168.0.7'],
+      ['-d 192.168.0.7/32 -m comment --comment "kubernetes service nodeports'],
+      ['--dst-type LOCAL -j KUBE-NODEPORTS'],
+    ],
+    [
+      ['--masquerade-all'],
+      ['-d 10.96.0.80/32 -p tcp -m comment --comment "shop/web:http cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ'],
+      [],
+    ],
+  ])('generate %j', async (flags, present, absent) => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'web.yaml');
+    writeFileSync(file, NODEPORT_LOCAL);
+    const { code, out, err } = await run([
+      'generate',
+      file,
+      '--example-endpoints',
+      '1',
+      '--node-name',
+      'elsewhere',
+      ...flags,
+    ]);
+    expect(err.filter((l) => l.includes('error'))).toEqual([]);
+    expect(code).toBe(0);
+    const dump = out.join('\n');
+    for (const text of present) expect(dump).toContain(text);
+    for (const text of absent) expect(dump).not.toContain(text);
+  });
+
+  it.each([
+    [['--layout', 'old'], "--layout must be one of current, 1.24, legacy, not 'old'"],
+    [['--detect-local-mode', 'NodeCIDR'], '--detect-local-mode NodeCIDR needs --pod-cidr'],
+    [
+      ['--detect-local-mode', 'Magic'],
+      "--detect-local-mode must be ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix, not 'Magic'",
+    ],
+  ])('generate %j is a usage error', async (flags, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
+    const file = join(dir, 'web.yaml');
+    writeFileSync(file, NODEPORT_LOCAL);
+    const { code, err } = await run(['generate', file, ...flags]);
+    expect(code).toBe(2);
+    expect(err[0].split('\n')[0]).toBe(`chainwalk: ${message}`);
+  });
+
   it('prints iptables-save, then ipset save, then ipvsadm-save with --mode ipvs, as one paste', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
     const file = join(dir, 'svc.yaml');

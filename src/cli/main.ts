@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateFromYaml, ipvsNodeDump } from '../kube';
+import {
+  generateFromYaml,
+  ipvsNodeDump,
+  type KubeProxyOptions,
+  LAYOUTS,
+  type ProxierConfig,
+  type ProxierLayout,
+} from '../kube';
 import type {
   Diagnostic,
   IpvsEvent,
@@ -20,9 +27,13 @@ const USAGE = `usage:
   chainwalk trace FILE [FILE…] --from external|pod|local --proto tcp|udp|sctp|icmp --src IP:PORT --dst IP:PORT
                   [--node-ip IP]… [--pod-cidr CIDR] [--uplink IF] [--pod-if IF] [--pod-if-ip IP]
                   [--local-address IP]… [--mark N] [--recent NAME=IP[,IP…]]… [--ipsets FILE] [--json]
-  chainwalk generate FILE.yaml [--cluster-cidr CIDR] [--node-ip IP]… [--node-name NAME] [--example-endpoints N]
-                  [--masquerade-all] [--ipv6 (print the ip6tables-save half)]
+  chainwalk generate FILE.yaml [--kube-proxy-version 1.24 | --layout current|1.24|legacy]
+                  [--cluster-cidr CIDR[,CIDR6]] [--detect-local-mode ClusterCIDR|NodeCIDR|BridgeInterface|InterfaceNamePrefix]
+                  [--pod-cidr CIDR] [--pod-bridge-interface IF] [--pod-interface-name-prefix PREFIX]
+                  [--node-ip IP]… [--node-name NAME] [--nodeport-addresses CIDR[,CIDR…]] [--masquerade-all]
+                  [--example-endpoints N] [--ipv6 (print the ip6tables-save half)]
                   [--mode iptables|ipvs] [--scheduler rr|wrr|lc|sh|mh…]
+                  versions: 1.25 and later → current; 1.24 → 1.24 (KUBE-EXT, KUBE-MARK-DROP); 1.23 and before → legacy (KUBE-XLB)
                   (ipvs: iptables-save, then ipset save, then ipvsadm-save -n, as one paste)
 FILE may be - for standard input. A FILE may hold any mix of iptables-save, ip6tables-save, ipset save / ipset list
 and ipvsadm-save -n / ipvsadm -Ln output (kube-proxy ipvs mode); trace takes several such files as one paste.`;
@@ -287,9 +298,16 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
   const { values } = parseArgs({
     args: argv,
     options: {
+      'kube-proxy-version': { type: 'string' },
+      layout: { type: 'string' },
       'cluster-cidr': { type: 'string' },
+      'detect-local-mode': { type: 'string' },
+      'pod-cidr': { type: 'string' },
+      'pod-bridge-interface': { type: 'string' },
+      'pod-interface-name-prefix': { type: 'string' },
       'node-ip': { type: 'string', multiple: true },
       'node-name': { type: 'string' },
+      'nodeport-addresses': { type: 'string' },
       'example-endpoints': { type: 'string' },
       'masquerade-all': { type: 'boolean', default: false },
       ipv6: { type: 'boolean', default: false },
@@ -302,12 +320,19 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
   if (values.scheduler !== undefined && values.mode !== 'ipvs') throw new UsageError('--scheduler needs --mode ipvs');
   const examples = values['example-endpoints'] === undefined ? 0 : Number(values['example-endpoints']);
   if (!Number.isInteger(examples) || examples < 0) throw new UsageError('--example-endpoints must be a whole number');
-  const options = {
-    clusterCIDR: values['cluster-cidr'],
+  const layout = values.layout as ProxierLayout | undefined;
+  if (layout !== undefined && !LAYOUTS.includes(layout))
+    throw new UsageError(`--layout must be one of ${LAYOUTS.join(', ')}, not '${layout}'`);
+  const options: KubeProxyOptions = {
+    kubeProxyVersion: values['kube-proxy-version'],
+    layout,
+    ...localTrafficDetector(values),
     nodeIPs: values['node-ip'],
     nodeName: values['node-name'],
+    nodePortAddresses: values['nodeport-addresses']?.split(','),
     masqueradeAll: values['masquerade-all'],
     exampleEndpoints: examples,
+    podCIDR: values['pod-cidr'],
   };
   const text = readInput(file);
   const ipvs =
@@ -318,6 +343,34 @@ function generateCommand(file: string, argv: string[], out: (s: string) => void,
   if (ipvs) out(ipvsNodeDump(ipvs, values.ipv6 ? 6 : 4).trimEnd());
   else out((values.ipv6 ? (result.ipv6?.dump ?? '') : result.dump).trimEnd());
   return result.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/** kube-proxy's --detect-local-mode and the flags each mode reads (pkg/proxy/util/localdetector.go). */
+function localTrafficDetector(values: {
+  'detect-local-mode'?: string;
+  'cluster-cidr'?: string;
+  'pod-cidr'?: string;
+  'pod-bridge-interface'?: string;
+  'pod-interface-name-prefix'?: string;
+}): Pick<KubeProxyOptions, 'clusterCIDR' | 'detectLocal'> {
+  const mode = values['detect-local-mode'] ?? 'ClusterCIDR';
+  const need = (flag: 'cluster-cidr' | 'pod-cidr' | 'pod-bridge-interface' | 'pod-interface-name-prefix') => {
+    const value = values[flag];
+    if (!value) throw new UsageError(`--detect-local-mode ${mode} needs --${flag}`);
+    return value;
+  };
+  const detectLocal: ProxierConfig['detectLocal'] =
+    mode === 'BridgeInterface'
+      ? { mode, interface: need('pod-bridge-interface') }
+      : mode === 'InterfaceNamePrefix'
+        ? { mode, prefix: need('pod-interface-name-prefix') }
+        : undefined;
+  if (mode === 'ClusterCIDR') return { clusterCIDR: values['cluster-cidr'] };
+  if (mode === 'NodeCIDR') return { clusterCIDR: need('pod-cidr') };
+  if (detectLocal) return { detectLocal };
+  throw new UsageError(
+    `--detect-local-mode must be ClusterCIDR, NodeCIDR, BridgeInterface or InterfaceNamePrefix, not '${mode}'`,
+  );
 }
 
 export async function main(

@@ -100,9 +100,12 @@ export function chainHash(input: string): string {
   return base32(sha256(utf8(input))).slice(0, 16);
 }
 
-/** `KUBE-SVC-…`, `KUBE-SVL-…`, `KUBE-EXT-…`, `KUBE-FW-…`: one hash of service port name + protocol. */
+/**
+ * `KUBE-SVC-…`, `KUBE-SVL-…`, `KUBE-EXT-…`, `KUBE-FW-…` (and the pre-1.24 `KUBE-XLB-…`): one hash
+ * of service port name + protocol.
+ */
 export function servicePortChain(
-  prefix: 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-',
+  prefix: 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-' | 'KUBE-XLB-',
   servicePortName: string,
   protocol: string,
 ): string {

@@ -327,6 +327,11 @@ ports: [{name: p80, port: 80, protocol: TCP}]
     expect(parseIptablesSave(dump).diagnostics).toEqual([]);
   });
 
+  test('every table of the ip6tables half reads as IPv6, the mangle table with no address in it too', () => {
+    const { ruleset } = parseIptablesSave(v6?.dump ?? '');
+    expect(ruleset.tables.map((t) => `${t.name} ${t.family}`)).toEqual(['mangle 6', 'filter 6', 'nat 6']);
+  });
+
   test('an IPv6 pod reaches the IPv6 endpoint', () => {
     const { ruleset } = parseIptablesSave(v6?.dump ?? '');
     const ctx = nodeContext({ nodeIPs: ['2001:db8::1'], podCIDR: 'fd00:10::/64' });
@@ -586,5 +591,125 @@ describe('a manifest as people write it', () => {
   test('allocate: false leaves it as written (no cluster IP: no rules)', () => {
     const result = generateFromYaml(yaml, { exampleEndpoints: 1, allocate: false });
     expect(result.services).toEqual([]);
+  });
+});
+
+describe('input as kubectl prints it, and what is wrong with it', () => {
+  // `kubectl get svc,endpointslices -n shop -o yaml`: a List, with server-side fields around.
+  const kubectl = `apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    creationTimestamp: "2026-11-30T10:00:00Z"
+    name: web
+    namespace: shop
+    resourceVersion: "4711"
+    uid: 0b9c6f2e-0000-4000-8000-000000000001
+  spec:
+    clusterIP: 10.96.0.20
+    clusterIPs:
+    - 10.96.0.20
+    internalTrafficPolicy: Cluster
+    ipFamilies:
+    - IPv4
+    ipFamilyPolicy: SingleStack
+    ports:
+    - name: http
+      port: 80
+      protocol: TCP
+      targetPort: http
+    selector:
+      app: web
+    sessionAffinity: None
+    type: ClusterIP
+  status:
+    loadBalancer: {}
+- addressType: IPv4
+  apiVersion: discovery.k8s.io/v1
+  endpoints:
+  - addresses:
+    - 10.244.0.7
+    conditions:
+      ready: true
+      serving: true
+      terminating: false
+    nodeName: node-1
+    targetRef:
+      kind: Pod
+      name: web-7d4b9c-abcde
+      namespace: shop
+  kind: EndpointSlice
+  metadata:
+    labels:
+      endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io
+      kubernetes.io/service-name: web
+    name: web-x7k2p
+    namespace: shop
+  ports:
+  - name: http
+    port: 8080
+    protocol: TCP
+kind: List
+metadata:
+  resourceVersion: ""
+`;
+
+  test('a kubectl List of a Service and its EndpointSlice: the slice’s port number, no complaints', () => {
+    const result = generateFromYaml(kubectl);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.dump).toContain('-j DNAT --to-destination 10.244.0.7:8080');
+  });
+
+  test.each([
+    ['port-out-of-range', 'error', kubectl.replace('port: 80\n', 'port: 0\n'), 21, 13],
+    ['bad-service-type', 'error', kubectl.replace('type: ClusterIP', 'type: Ingress'), 27, 11],
+    ['unknown-kind', 'warning', kubectl.replace('kind: EndpointSlice', 'kind: EndpointSlise'), 44, 9],
+    [
+      'bad-protocol',
+      'error',
+      kubectl.replace('protocol: TCP\n      targetPort', 'protocol: ICMP\n      targetPort'),
+      22,
+      17,
+    ],
+  ])('%s (%s) points at line and column', (code, severity, yaml, line, column) => {
+    const d = generateFromYaml(yaml).diagnostics.find((x) => x.code === code);
+    expect(d && `${d.severity} ${d.span.line}:${d.span.column}`).toBe(`${severity} ${line}:${column}`);
+  });
+
+  test('a Service with neither selector nor endpoints is a warning on the Service; with a selector, info', () => {
+    const bare = service('  clusterIP: 10.96.0.9\n  ports: [{port: 80}]');
+    const warn = generateFromYaml(bare).diagnostics;
+    expect(warn.map((d) => `${d.severity} ${d.code} ${d.span.line}`)).toEqual(['warning missing-selector 1']);
+    const info = generateFromYaml(
+      service('  clusterIP: 10.96.0.9\n  selector: {app: x}\n  ports: [{port: 80}]'),
+    ).diagnostics;
+    expect(info.map((d) => `${d.severity} ${d.code}`)).toEqual(['info no-endpoints']);
+  });
+
+  test('example endpoints are labelled as such in the dump and in the diagnostics', () => {
+    const result = generateFromYaml(clusterIP3, { exampleEndpoints: 2 });
+    const label = result.dump.split('\n')[0];
+    expect(label).toBe(
+      '# chainwalk: not from the cluster: Service shop/web has no endpoints; using 2 example endpoint(s) 10.244.0.10, 10.244.0.11 on node node-1',
+    );
+    expect(parseIptablesSave(result.dump).diagnostics).toEqual([]);
+    expect(generateFromYaml(kubectl, { exampleEndpoints: 2 }).dump).not.toContain('not from the cluster');
+  });
+
+  test('legacy Endpoints stand in for a Service without slices, not-ready addresses excluded', () => {
+    const yaml = `${service('  clusterIP: 10.96.0.9\n  ports: [{name: p, port: 80}]')}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {namespace: shop, name: web}
+subsets:
+  - addresses: [{ip: 10.244.1.4, nodeName: node-2}]
+    notReadyAddresses: [{ip: 10.244.1.5}]
+    ports: [{name: p, port: 8080}]
+`;
+    const dump = generateFromYaml(yaml).dump;
+    expect(dump).toContain('--to-destination 10.244.1.4:8080');
+    expect(dump).not.toContain('10.244.1.5');
   });
 });

@@ -1,6 +1,7 @@
-// kube: Service / EndpointSlice / Endpoints / Node YAML (or JSON) in → the iptables-save text a
-// current kube-proxy (iptables mode) would leave on the node, the diagnostics, and per service port
-// the chains it owns. Pure: no I/O, no clock; see pkg/proxy/iptables/proxier.go.
+// kube: Service / EndpointSlice / Endpoints / Node / Pod YAML (or JSON) in → the iptables-save text
+// kube-proxy (iptables mode; current, 1.24 or pre-1.24 layout) would leave on the node, the
+// diagnostics, and per service port the chains it owns (source-map.ts links them to the YAML).
+// Pure: no I/O, no clock; see pkg/proxy/iptables/proxier.go.
 import type { Diagnostic } from '../model';
 import { cidrContains, formatIp, parseCidr } from '../parse';
 import { readKubeObjects } from './input';
@@ -8,20 +9,34 @@ import { DEFAULT_IPVS_SCHEDULER, generateIpvsResult, type IpvsGenerateResult } f
 import { type EndpointSlice, type Pod, type Service, servicePortName } from './objects';
 import { canonicalAddress, endpointsFor, generateRules, type ProxierConfig, type ServicePortResult } from './proxier';
 import { type KubeRuleset, toRestoreText, toSaveText } from './rules';
+import { layoutForVersion } from './version';
 
 export type { IpvsRules, KubeIpset, RealServer, VirtualServer } from './ipvs';
 export { type IpvsGenerateResult, type IpvsOutput, ipvsNodeDump } from './ipvs-mode';
 export type { EndpointSlice, Service } from './objects';
-export type { ProxierConfig, ServicePortResult } from './proxier';
+export type { ProxierConfig, ProxierLayout, ServicePortResult } from './proxier';
 export { type KubeRuleset, toRestoreText, toSaveLine, toSaveText } from './rules';
+export {
+  type PortSource,
+  type ServiceSource,
+  type ServiceSourceMap,
+  type SourceRange,
+  serviceAt,
+  serviceOfChain,
+  serviceSourceMap,
+} from './source-map';
+export { LAYOUTS, layoutForVersion } from './version';
 
 export interface KubeProxyOptions extends Partial<ProxierConfig> {
   /** kube-proxy's --proxy-mode: iptables (default) or ipvs (then the result also has `ipvs`). */
   mode?: 'iptables' | 'ipvs';
   /** `--ipvs-scheduler` in ipvs mode; default rr. */
   scheduler?: string;
-  /** Which kube-proxy layout to follow. Only 'current' (1.25+) is written so far. */
-  layout?: 'current' | 'legacy';
+  /**
+   * The kube-proxy release whose layout to follow (`1.24`, `v1.23.5`): 1.25+ → 'current',
+   * 1.24 → '1.24', 1.20–1.23 (and older, approximately) → 'legacy'. An explicit `layout` wins.
+   */
+  kubeProxyVersion?: string;
   /** Invent this many ready endpoints (on this node, from podCIDR) for services that have none. */
   exampleEndpoints?: number;
   /** Where example endpoints get their IPs; default the Node's podCIDR or 10.244.0.0/24. */
@@ -38,7 +53,11 @@ export interface KubeProxyOptions extends Partial<ProxierConfig> {
 export interface GenerateResult {
   /** iptables-save text (mangle, filter, nat). */
   dump: string;
-  /** What kube-proxy hands iptables-restore (filter, nat), in its own argument order. */
+  /**
+   * What kube-proxy hands iptables-restore (filter, nat), in its own argument order. In the
+   * 1.24 and legacy layouts it also holds kubelet's KUBE-MARK-DROP and KUBE-FIREWALL rules,
+   * which kubelet, not kube-proxy, writes on such nodes.
+   */
   restore: string;
   ruleset: KubeRuleset;
   /** The ip6tables half, when some Service has an IPv6 cluster IP (dual-stack or IPv6-only). */
@@ -98,13 +117,18 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     ...(node && node.addresses.length > 0 ? { nodeIPs: node.addresses } : {}),
     ...defined,
   };
-  if (options.layout === 'legacy') {
-    diagnostics.push({
-      severity: 'warning',
-      code: 'layout-not-implemented',
-      message: 'the pre-1.25 layout (KUBE-XLB, KUBE-MARK-DROP) is not written yet; showing the current layout',
-      span: { line: 1, column: 1, length: 0 },
-    });
+  if (options.kubeProxyVersion !== undefined && options.layout === undefined) {
+    const { layout, version, caveat } = layoutForVersion(options.kubeProxyVersion);
+    config.layout = layout;
+    const problem = version === null ? `'${options.kubeProxyVersion}' is not a version like 1.24` : caveat;
+    if (problem) {
+      diagnostics.push({
+        severity: version === null ? 'warning' : 'info',
+        code: 'kube-proxy-version',
+        message: `${problem}; writing the ${layout} layout`,
+        span: { line: 1, column: 1, length: 0 },
+      });
+    }
   }
 
   // kube-proxy reads EndpointSlices only; legacy Endpoints stand in where a Service has no slice.
@@ -130,7 +154,7 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
   const dualStack = objects.services.some((s) => s.clusterIPs.some((ip) => canonicalAddress(ip, 6) !== null));
   const v6 = dualStack ? generateRules(objects.services, slices, config, 6) : null;
   return {
-    dump: toSaveText(ruleset, 4),
+    dump: exampleLabel(diagnostics) + toSaveText(ruleset, 4),
     restore: toRestoreText(ruleset),
     ruleset,
     ipv6: v6 && { dump: toSaveText(v6.ruleset, 6), restore: toRestoreText(v6.ruleset), ruleset: v6.ruleset },
@@ -138,6 +162,14 @@ export function generateFromYaml(text: string, options: KubeProxyOptions = {}): 
     services: [...servicePorts, ...(v6?.servicePorts ?? [])],
     config,
   };
+}
+
+/** Comment lines (iptables-restore skips them) saying which endpoints were invented. */
+function exampleLabel(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .filter((d) => d.code === 'example-endpoints')
+    .map((d) => `# chainwalk: not from the cluster: ${d.message}\n`)
+    .join('');
 }
 
 /** What the API server would have filled in, announced as info where the Service stands. */
@@ -278,10 +310,13 @@ function exampleSlices(
       continue;
     if (existing.has(`${service.namespace}/${service.name}`)) continue;
     if (count <= 0 || !cidr || cidr.family !== 4) {
+      // Without a selector nothing would ever make endpoints for it: likely a mistake in a manifest.
       diagnostics.push({
-        severity: 'info',
-        code: 'no-endpoints',
-        message: `Service ${service.namespace}/${service.name} has no EndpointSlice or Endpoints${service.selector ? '' : ' (and no selector)'}: kube-proxy rejects its traffic. Paste its EndpointSlices, or use example endpoints (--example-endpoints N)`,
+        severity: service.selector ? 'info' : 'warning',
+        code: service.selector ? 'no-endpoints' : 'missing-selector',
+        message: service.selector
+          ? `Service ${service.namespace}/${service.name} has no EndpointSlice or Endpoints: kube-proxy rejects its traffic. Paste its EndpointSlices, or use example endpoints (--example-endpoints N)`
+          : `Service ${service.namespace}/${service.name} has no selector and no EndpointSlice or Endpoints, so nothing gives it endpoints and kube-proxy rejects its traffic. Add spec.selector (and Pods), paste its EndpointSlices, or use example endpoints (--example-endpoints N)`,
         span: service.span,
       });
       continue;

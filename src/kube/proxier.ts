@@ -1,14 +1,26 @@
-// Services + EndpointSlices → the rules kube-proxy (iptables mode, current layout) writes.
+// Services + EndpointSlices → the rules kube-proxy (iptables mode) writes.
 // A port of syncProxyRules in kubernetes/kubernetes pkg/proxy/iptables/proxier.go: one family per
 // call (IPv4 or IPv6), one full sync; layout and order as in /work/shared/notes/kube-proxy-layout.md §2–§4.
+// Three layouts: 'current' (1.25+), '1.24' (KUBE-EXT/KUBE-SVL, but drops through KUBE-MARK-DROP) and
+// 'legacy' (1.23 and before: KUBE-XLB, proxier-legacy.ts).
 import type { Family } from '../model';
 import { cidrContains, formatCidr, formatIp, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
 import type { EndpointSlice, Protocol, Service, ServicePort } from './objects';
 import { servicePortName } from './objects';
+import { writeLegacyServicePort } from './proxier-legacy';
 import { bytewise, emptyRuleset, type KubeRuleset, type KubeTable } from './rules';
 
+/**
+ * Which release's rule layout to write: 'current' is 1.25 and later; '1.24' is the release of the
+ * KUBE-EXT reorganisation (PR #109060) that still drops through KUBE-MARK-DROP; 'legacy' is 1.23
+ * and before (KUBE-XLB, a KUBE-FW chain for every load balancer IP).
+ */
+export type ProxierLayout = 'current' | '1.24' | 'legacy';
+
 export interface ProxierConfig {
+  /** The rule layout of this kube-proxy release (default 'current'). */
+  layout?: ProxierLayout;
   /**
    * `--detect-local-mode`: traffic from pods is recognised by the interface it arrives on
    * (BridgeInterface `-i br0`, InterfaceNamePrefix `-i veth+`) instead of by clusterCIDR.
@@ -108,10 +120,13 @@ export function categorizeEndpoints(
   endpoints: readonly EndpointInfo[],
   usesCluster: boolean,
   usesLocal: boolean,
+  terminatingFallback = true,
 ): Categorized {
+  // Serving-terminating endpoints stand in only behind the ProxyTerminatingEndpoints gate, on by
+  // default from 1.26 (GA 1.28); the older layouts here follow their releases' defaults (off).
   const usable = (eps: readonly EndpointInfo[]) => {
     const ready = eps.filter((e) => e.ready);
-    return ready.length > 0 ? ready : eps.filter((e) => e.serving && e.terminating);
+    return ready.length > 0 || !terminatingFallback ? ready : eps.filter((e) => e.serving && e.terminating);
   };
   const cluster = usesCluster ? usable(endpoints) : [];
   if (!usesLocal) return { cluster, local: [], allReachable: cluster, hasAny: cluster.length > 0 };
@@ -158,9 +173,30 @@ export function forFamily(config: ProxierConfig, family: Family): ProxierConfig 
       .map((ip) => canonicalAddress(ip.split('/')[0], family))
       .filter((ip): ip is string => ip !== null),
     nodePortAddresses: config.nodePortAddresses.filter((c) => canonicalCidr(c, family) !== null),
-    localhostNodePorts: config.localhostNodePorts && family === 4,
+    // Before 1.25 nothing special-cased localhost node ports (no nfacct rule, no KUBE-FIREWALL of kube-proxy's own).
+    localhostNodePorts: config.localhostNodePorts && family === 4 && (config.layout ?? 'current') === 'current',
   };
 }
+
+/** KUBE-FIREWALL's localnet rule: kube-proxy's since 1.25 (localhostNodePorts), kubelet's before. */
+const BLOCK_LOCALNET = [
+  '-m',
+  'comment',
+  '--comment',
+  'block incoming localnet connections',
+  '-d',
+  '127.0.0.0/8',
+  '!',
+  '-s',
+  '127.0.0.0/8',
+  '-m',
+  'conntrack',
+  '!',
+  '--ctstate',
+  'RELATED,ESTABLISHED,DNAT',
+  '-j',
+  'DROP',
+] as const;
 
 /** largeClusterEndpointsThreshold in proxier.go. */
 export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
@@ -172,6 +208,7 @@ export function generateRules(
   family: Family = 4,
 ): { ruleset: KubeRuleset; servicePorts: ServicePortResult[] } {
   const config = forFamily(proxierConfig, family);
+  const layout = config.layout ?? 'current';
   const ruleset = emptyRuleset();
   const add = (table: KubeTable, chain: string, ...args: string[]) => ruleset[table].rules.push({ chain, args });
   const declared = { mangle: new Set<string>(), filter: new Set<string>(), nat: new Set<string>() };
@@ -193,41 +230,16 @@ export function generateRules(
           : null;
   const nodeIP = config.nodeIPs[0] ?? null;
 
-  for (const chain of [
-    'KUBE-SERVICES',
-    'KUBE-EXTERNAL-SERVICES',
-    'KUBE-FORWARD',
-    'KUBE-NODEPORTS',
-    'KUBE-PROXY-FIREWALL',
-  ]) {
+  for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS']) {
     declare('filter', chain);
   }
+  if (layout === 'current') declare('filter', 'KUBE-PROXY-FIREWALL');
   if (ipv4Localhost) declare('filter', 'KUBE-FIREWALL');
   for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) declare('nat', chain);
   if (config.canaries) for (const table of ['mangle', 'filter', 'nat'] as const) declare(table, 'KUBE-PROXY-CANARY');
+  if (layout !== 'current') writeKubeletDropChains(ruleset, declare, family);
 
-  if (ipv4Localhost) {
-    add(
-      'filter',
-      'KUBE-FIREWALL',
-      '-m',
-      'comment',
-      '--comment',
-      'block incoming localnet connections',
-      '-d',
-      '127.0.0.0/8',
-      '!',
-      '-s',
-      '127.0.0.0/8',
-      '-m',
-      'conntrack',
-      '!',
-      '--ctstate',
-      'RELATED,ESTABLISHED,DNAT',
-      '-j',
-      'DROP',
-    );
-  }
+  if (ipv4Localhost) add('filter', 'KUBE-FIREWALL', ...BLOCK_LOCALNET);
   add('nat', 'KUBE-POSTROUTING', '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
   add('nat', 'KUBE-POSTROUTING', '-j', 'MARK', '--xor-mark', mark);
   add(
@@ -271,29 +283,25 @@ export function generateRules(
     const sourceRanges = service.loadBalancerSourceRanges
       .map((c) => canonicalCidr(c, family))
       .filter((c): c is string => c !== null);
+    const write = layout === 'legacy' ? writeLegacyServicePort : writeServicePort;
     for (const port of service.ports) {
       servicePorts.push(
-        writeServicePort(
-          service,
-          port,
-          { clusterIP, externalIPs, lbIPs, sourceRanges },
-          endpointsByPort.get(port) ?? [],
-          config,
-          {
-            add,
-            declare,
-            detector,
-            nodeIP,
-            endpointComment,
-            family,
-          },
-        ),
+        write(service, port, { clusterIP, externalIPs, lbIPs, sourceRanges }, endpointsByPort.get(port) ?? [], config, {
+          add,
+          declare,
+          detector,
+          nodeIP,
+          endpointComment,
+          family,
+          layout,
+        }),
       );
     }
   }
 
-  writeNodePortsJump(add, config, family);
-  if (!config.conntrackTCPLiberal) {
+  writeNodePortsJump(add, config, family, layout);
+  // The tcp_be_liberal check and the nfacct counter came with 1.29; older releases always drop INVALID.
+  if (!config.conntrackTCPLiberal || layout !== 'current') {
     add(
       'filter',
       'KUBE-FORWARD',
@@ -301,7 +309,9 @@ export function generateRules(
       'conntrack',
       '--ctstate',
       'INVALID',
-      ...(config.nfacct ? ['-m', 'nfacct', '--nfacct-name', 'ct_state_invalid_dropped_pkts'] : []),
+      ...(config.nfacct && layout === 'current'
+        ? ['-m', 'nfacct', '--nfacct-name', 'ct_state_invalid_dropped_pkts']
+        : []),
       '-j',
       'DROP',
     );
@@ -335,8 +345,40 @@ export function generateRules(
     'ACCEPT',
   );
 
-  if (config.jumpRules) writeJumpRules(ruleset, ipv4Localhost);
+  if (config.jumpRules) writeJumpRules(ruleset, layout === 'current' ? ipv4Localhost : true, layout);
   return { ruleset, servicePorts };
+}
+
+/**
+ * Before 1.25, kubelet kept KUBE-MARK-DROP (nat) and a KUBE-FIREWALL (filter) that drops what it
+ * marked, and kube-proxy relied on them (pkg/kubelet/kubelet_network_linux.go syncNetworkUtil:
+ * drop bit 15, mark `%#08x`; the localnet rule on IPv4 only). They are part of the node's dump.
+ */
+function writeKubeletDropChains(
+  ruleset: KubeRuleset,
+  declare: (table: KubeTable, chain: string) => void,
+  family: Family,
+): void {
+  const dropMark = '0x8000';
+  declare('nat', 'KUBE-MARK-DROP');
+  declare('filter', 'KUBE-FIREWALL');
+  ruleset.nat.rules.push({ chain: 'KUBE-MARK-DROP', args: ['-j', 'MARK', '--set-xmark', `${dropMark}/${dropMark}`] });
+  ruleset.filter.rules.push({
+    chain: 'KUBE-FIREWALL',
+    args: [
+      '-m',
+      'comment',
+      '--comment',
+      'kubernetes firewall for dropping marked packets',
+      '-m',
+      'mark',
+      '--mark',
+      `${dropMark}/${dropMark}`,
+      '-j',
+      'DROP',
+    ],
+  });
+  if (family === 4) ruleset.filter.rules.push({ chain: 'KUBE-FIREWALL', args: [...BLOCK_LOCALNET] });
 }
 
 /**
@@ -347,6 +389,7 @@ function writeNodePortsJump(
   add: (table: KubeTable, chain: string, ...args: string[]) => void,
   config: ProxierConfig,
   family: Family,
+  layout: ProxierLayout,
 ): void {
   const comment = [
     '-m',
@@ -355,8 +398,15 @@ function writeNodePortsJump(
     'kubernetes service nodeports; NOTE: this must be the last rule in this chain',
   ];
   if (config.nodePortAddresses.length === 0) {
+    // Until 1.25 the rule was the same for both families and every LOCAL address (1.24 syncProxyRules).
     const notLocalhost =
-      family === 6 ? ['!', '-d', '::1/128'] : config.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'];
+      layout !== 'current'
+        ? []
+        : family === 6
+          ? ['!', '-d', '::1/128']
+          : config.localhostNodePorts
+            ? []
+            : ['!', '-d', '127.0.0.0/8'];
     add(
       'nat',
       'KUBE-SERVICES',
@@ -377,7 +427,7 @@ function writeNodePortsJump(
   for (const ip of addresses) {
     const parsed = parseIp(ip);
     if (parsed === null || !cidrs.some((c) => c && cidrContains(c, parsed))) continue;
-    if (ip.startsWith('127.') && !config.localhostNodePorts) continue;
+    if (ip.startsWith('127.') && !config.localhostNodePorts && layout === 'current') continue;
     add('nat', 'KUBE-SERVICES', ...comment, '-d', ip, '-j', 'KUBE-NODEPORTS');
   }
 }
@@ -387,7 +437,7 @@ function writeNodePortsJump(
  * the top (`-I`) in iptablesJumpChains order, after kubelet inserted `-j KUBE-FIREWALL`; so each
  * built-in chain lists them in reverse, kubelet's last.
  */
-function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean): void {
+function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean, layout: ProxierLayout): void {
   const newOnly = ['-m', 'conntrack', '--ctstate', 'NEW'];
   const jumps: [KubeTable, string, string, string, string[]][] = [
     ['filter', 'INPUT', 'KUBE-EXTERNAL-SERVICES', 'kubernetes externally-visible service portals', newOnly],
@@ -405,7 +455,7 @@ function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean): void {
   ];
   for (const table of ['filter', 'nat'] as const) {
     const builtinRules = jumps
-      .filter(([t]) => t === table)
+      .filter(([t, , target]) => t === table && (layout === 'current' || target !== 'KUBE-PROXY-FIREWALL'))
       .reverse()
       .map(([, chain, target, comment, extra]) => ({
         chain,
@@ -418,18 +468,33 @@ function writeJumpRules(ruleset: KubeRuleset, kubeFirewall: boolean): void {
   }
 }
 
-interface Writer {
+export interface Writer {
   add: (table: KubeTable, chain: string, ...args: string[]) => void;
   declare: (table: KubeTable, chain: string) => void;
   /** The local-traffic detector's match (`-s CIDR`, `-i IF`), or null without one. */
   detector: string[] | null;
   nodeIP: string | null;
   family: Family;
+  layout: ProxierLayout;
   /** `-m comment --comment TEXT` for endpoint rules; nothing in large-cluster mode (appendServiceCommentLocked). */
   endpointComment: (text: string) => string[];
 }
 
-interface Addresses {
+/** The service port name, protocol and the argument pieces every rule of a service port uses. */
+export function portArgs(service: Service, port: ServicePort) {
+  const S = servicePortName(service, port.name);
+  const protocol = port.protocol.toLowerCase();
+  const proto = ['-m', protocol, '-p', protocol];
+  return {
+    S,
+    protocol,
+    proto,
+    comment: (text: string) => ['-m', 'comment', '--comment', text],
+    dport: (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)],
+  };
+}
+
+export interface Addresses {
   clusterIP: string;
   externalIPs: string[];
   lbIPs: string[];
@@ -444,12 +509,7 @@ function writeServicePort(
   config: ProxierConfig,
   w: Writer,
 ): ServicePortResult {
-  const S = servicePortName(service, port.name);
-  const protocol = port.protocol.toLowerCase();
-  const proto = ['-m', protocol, '-p', protocol];
-  const comment = (text: string) => ['-m', 'comment', '--comment', text];
-  const dport = (ip: string | null, p: number) => [...proto, ...(ip ? ['-d', ip] : []), '--dport', String(p)];
-
+  const { S, protocol, proto, comment, dport } = portArgs(service, port);
   const svcChain = servicePortChain('KUBE-SVC-', S, protocol);
   const svlChain = servicePortChain('KUBE-SVL-', S, protocol);
   const extChain = servicePortChain('KUBE-EXT-', S, protocol);
@@ -465,12 +525,15 @@ function writeServicePort(
   const usesClusterEndpoints = !internalPolicyLocal || externallyAccessible;
   const usesLocalEndpoints = internalPolicyLocal || externalPolicyLocal;
 
+  // 1.24 (syncProxyRules of that release) declared the policy chains whenever the Service had
+  // endpoints anywhere, dropped in KUBE-SVL through KUBE-MARK-DROP and never wrote filter DROPs.
+  const v124 = w.layout === '1.24';
   const {
     cluster,
     local,
     allReachable,
     hasAny: hasEndpoints,
-  } = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints);
+  } = categorizeEndpoints(endpoints, usesClusterEndpoints, usesLocalEndpoints, w.layout === 'current');
   const chains: string[] = [];
   const declare = (chain: string) => {
     w.declare('nat', chain);
@@ -478,15 +541,15 @@ function writeServicePort(
   };
   for (const ep of allReachable) declare(endpointChain(S, protocol, ep.endpoint));
 
-  const usesClusterPolicyChain = cluster.length > 0 && usesClusterEndpoints;
+  const usesClusterPolicyChain = (v124 ? hasEndpoints : cluster.length > 0) && usesClusterEndpoints;
   if (usesClusterPolicyChain) declare(svcChain);
-  const usesLocalPolicyChain = local.length > 0 && usesLocalEndpoints;
+  const usesLocalPolicyChain = (v124 ? hasEndpoints : local.length > 0) && usesLocalEndpoints;
   if (usesLocalPolicyChain) declare(svlChain);
 
   const internalPolicyChain = internalPolicyLocal ? svlChain : svcChain;
-  const hasInternalEndpoints = internalPolicyLocal ? hasEndpoints && local.length > 0 : hasEndpoints;
+  const hasInternalEndpoints = internalPolicyLocal && !v124 ? hasEndpoints && local.length > 0 : hasEndpoints;
   const externalPolicyChain = externalPolicyLocal ? svlChain : svcChain;
-  const hasExternalEndpoints = externalPolicyLocal ? hasEndpoints && local.length > 0 : hasEndpoints;
+  const hasExternalEndpoints = externalPolicyLocal && !v124 ? hasEndpoints && local.length > 0 : hasEndpoints;
   const usesExternalTrafficChain = hasEndpoints && externallyAccessible;
   if (usesExternalTrafficChain) declare(extChain);
 
@@ -546,7 +609,7 @@ function writeServicePort(
         '-j',
         usesFWChain ? fwChain : extChain,
       );
-      if (usesFWChain) {
+      if (usesFWChain && !v124) {
         w.add(
           'filter',
           'KUBE-PROXY-FIREWALL',
@@ -575,7 +638,7 @@ function writeServicePort(
   if (port.nodePort !== 0) {
     if (hasEndpoints) {
       // Only with the nfacct counter: otherwise the next rule takes localhost too.
-      if (config.localhostNodePorts && config.nfacct) {
+      if (config.localhostNodePorts && config.nfacct && w.layout === 'current') {
         w.add(
           'nat',
           'KUBE-NODEPORTS',
@@ -698,12 +761,17 @@ function writeServicePort(
     if (allowFromNode)
       for (const lbIP of ips.lbIPs)
         w.add('nat', fwChain, ...comment(`${S} loadbalancer IP`), '-s', lbIP, '-j', extChain);
-    w.add('nat', fwChain, ...comment(`other traffic to ${S} will be dropped by KUBE-PROXY-FIREWALL`));
+    if (v124) w.add('nat', fwChain, ...comment(`${S} loadbalancer IP`), '-j', 'KUBE-MARK-DROP');
+    else w.add('nat', fwChain, ...comment(`other traffic to ${S} will be dropped by KUBE-PROXY-FIREWALL`));
   }
 
   // (i) service chains → endpoint chains
   if (usesClusterPolicyChain) writeServiceToEndpointRules(w, S, protocol, service, svcChain, cluster);
-  if (usesLocalPolicyChain) writeServiceToEndpointRules(w, S, protocol, service, svlChain, local);
+  if (usesLocalPolicyChain && local.length > 0) writeServiceToEndpointRules(w, S, protocol, service, svlChain, local);
+  else if (usesLocalPolicyChain) {
+    // 1.24: "Blackhole all traffic since there are no local endpoints"; kubelet's KUBE-FIREWALL drops it.
+    w.add('nat', svlChain, ...comment(`${S} has no local endpoints`), '-j', 'KUBE-MARK-DROP');
+  }
 
   // (j) endpoint chains
   for (const ep of allReachable) {
@@ -716,13 +784,15 @@ function writeServicePort(
 }
 
 /** writeServiceToEndpointRules: affinity checks first, then a random split, 1/(n-i) for the i-th. */
-function writeServiceToEndpointRules(
+export function writeServiceToEndpointRules(
   w: Writer,
   S: string,
   protocol: string,
   service: Service,
   chain: string,
   endpoints: readonly EndpointInfo[],
+  // Until 1.24 the comment was the service port name alone.
+  ruleComment: (ep: EndpointInfo) => string = (ep) => `${S} -> ${ep.endpoint}`,
 ): void {
   if (service.affinityTimeoutSeconds !== null) {
     for (const ep of endpoints) {
@@ -730,7 +800,7 @@ function writeServiceToEndpointRules(
       w.add(
         'nat',
         chain,
-        ...w.endpointComment(`${S} -> ${ep.endpoint}`),
+        ...w.endpointComment(ruleComment(ep)),
         '-m',
         'recent',
         '--name',
@@ -749,6 +819,6 @@ function writeServiceToEndpointRules(
     const n = endpoints.length;
     const statistic =
       i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / (n - i)).toFixed(10)] : [];
-    w.add('nat', chain, ...w.endpointComment(`${S} -> ${ep.endpoint}`), ...statistic, '-j', sep);
+    w.add('nat', chain, ...w.endpointComment(ruleComment(ep)), ...statistic, '-j', sep);
   });
 }
