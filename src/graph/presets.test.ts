@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseIptablesSave } from '../parse';
-import { packetPresets } from '.';
+import { parseIptablesSave, parseNodeDump } from '../parse';
+import { ipvsPresets, packetPresets } from '.';
 
 const load = (name: string) =>
   parseIptablesSave(readFileSync(join(__dirname, '../../fixtures/kernel', name), 'utf8')).ruleset;
@@ -26,5 +26,18 @@ describe('packet presets from the dump', () => {
 
   it('offers nothing for a dump without kube-proxy rules', () => {
     expect(packetPresets(load('host-firewall.rules'), '192.168.0.2')).toEqual([]);
+  });
+});
+
+describe('presets of an IPVS-mode node', () => {
+  it('come from its virtual services, each kind read from kube-proxy’s ipsets', () => {
+    const dump = parseNodeDump(readFileSync(join(__dirname, '../../fixtures/samples/ipvs-node.txt'), 'utf8'));
+    if (!dump.ipvs) throw new Error('no IPVS table');
+    const labels = ipvsPresets(dump.ipvs, dump.ipsets, ['192.168.56.10']).map((p) => p.label);
+    expect(labels).toContain('cluster IP 10.96.12.34:80/tcp from a pod (IPVS rr, 3 real servers)');
+    expect(labels).toContain('NodePort 192.168.56.10:30080/tcp from outside (IPVS rr, 3 real servers)');
+    expect(labels).toContain('LoadBalancer IP 203.0.113.10:80/tcp from outside (IPVS rr, 2 real servers)');
+    expect(labels).toContain('cluster IP 10.96.50.5:6379/tcp from a pod (IPVS rr, 0 real servers)');
+    expect(labels).toHaveLength(dump.ipvs.services.length);
   });
 });

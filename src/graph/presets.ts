@@ -1,4 +1,4 @@
-import type { Packet, Ruleset } from '../model';
+import type { IpsetState, IpvsState, Packet, Ruleset } from '../model';
 import { findChain, findTable, formatIp, getRule } from '../parse';
 
 // Packets worth tracing, read from the dump's own kube-proxy rules: each Service's cluster IP
@@ -75,6 +75,53 @@ export function packetPresets(ruleset: Ruleset, nodeIP: string): PacketPreset[] 
         });
       }
     }
+  }
+  return out;
+}
+
+/** Which kind of address a virtual service is, from the ipsets kube-proxy's IPVS proxier fills. */
+const IPVS_KINDS: readonly [string, string][] = [
+  ['KUBE-CLUSTER-IP', 'cluster IP'],
+  ['KUBE-LOAD-BALANCER', 'LoadBalancer IP'],
+  ['KUBE-EXTERNAL-IP', 'external IP'],
+  ['KUBE-EXTERNAL-IP-LOCAL', 'external IP'],
+];
+
+/**
+ * Presets of an IPVS-mode node, where the rules name no Service: one per virtual service, its
+ * kind read from kube-proxy's ipsets (a node IP with a NodePort is a NodePort).
+ */
+export function ipvsPresets(
+  ipvs: IpvsState,
+  ipsets: Record<string, IpsetState>,
+  nodeIPs: readonly string[],
+): PacketPreset[] {
+  const out: PacketPreset[] = [];
+  const nodes = new Set(nodeIPs.map((ip) => ip.split('/')[0]));
+  for (const svc of ipvs.services) {
+    if (out.length >= MAX_PRESETS) break;
+    if (svc.protocol === 'fwmark' || svc.address === '' || svc.port === 0) continue;
+    const proto = svc.protocol;
+    const six = svc.address.includes(':');
+    const entry = `${svc.address},${proto}:${svc.port}`;
+    const kind = nodes.has(svc.address)
+      ? 'NodePort'
+      : (IPVS_KINDS.find(([set]) =>
+          (ipsets[six ? `KUBE-6-${set.slice(5)}` : set]?.entries ?? []).includes(entry),
+        )?.[1] ?? 'virtual service');
+    const fromPod = kind === 'cluster IP' || kind === 'virtual service';
+    const servers = svc.realServers.length;
+    out.push({
+      label: `${kind} ${svc.address}:${svc.port}/${proto} ${fromPod ? 'from a pod' : 'from outside'} (IPVS ${svc.scheduler || '?'}, ${servers} real server${servers === 1 ? '' : 's'})`,
+      packet: {
+        origin: fromPod ? 'pod' : 'external',
+        proto,
+        src: fromPod ? (six ? 'fd00:10:244::5' : '10.244.0.5') : six ? '2001:db8::10' : '192.0.2.10',
+        sport: 40000,
+        dst: svc.address,
+        dport: svc.port,
+      },
+    });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
-import { buildGraph, packetPresets } from '../graph';
+import { buildGraph, ipvsPresets, packetPresets } from '../graph';
 import type { Diagnostic, Ruleset, TraceResult } from '../model';
 import { getRule } from '../parse';
 import { sliceDump } from '../share';
@@ -102,7 +102,16 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
       errors,
       kept,
       revision: next.revision,
-      presets: packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
+      presets: shown.ipvs
+        ? [
+            ...ipvsPresets(
+              shown.ipvs,
+              shown.ipsets,
+              inferNodeIPs(shown).length ? inferNodeIPs(shown) : [request.nodeIP ?? ''],
+            ),
+            ...packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
+          ]
+        : packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
       input: input.info,
       node: {
         mode: shown.mode,
