@@ -12,7 +12,8 @@ function chromiumPath(): string {
   return '/usr/bin/chromium';
 }
 
-const port = 4173;
+// Several worktrees share this machine: E2E_PORT keeps their preview servers apart.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
