@@ -78,11 +78,10 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
 
   await expect(panel.getByTestId('final')).toContainText(POD, { timeout: SANE_MS });
   await expect(page.getByTestId('ruleset-summary')).toContainText(/\d{3},\d{3} rules/, { timeout: SANE_MS });
-  // The graph of the new dump is drawn: the packet's Service chain is on the canvas.
+  // The graph of the new dump is drawn, opening on the spine where the walk starts.
   const canvas = page.getByTestId('canvas');
-  await expect(canvas.locator('.react-flow__node').filter({ hasText: target.chain }).first()).toBeAttached({
-    timeout: SANE_MS,
-  });
+  await expect(page.getByTestId('engine-status')).toContainText(/Graph: \d+ nodes/, { timeout: SANE_MS });
+  await expect(canvas.locator('[data-current="true"]')).toContainText('nat', { timeout: SANE_MS });
   const drawnAt = await page.evaluate(() => performance.now());
   // Let anything queued behind the graph run, so its long tasks are counted too.
   await page.waitForTimeout(1500);
@@ -109,6 +108,20 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
   expect(pasteToTrace).toBeLessThan(SANE_MS);
   expect(mounted).toBeGreaterThan(0);
   expect(mounted).toBeLessThanOrEqual(1000);
+
+  // Stepping follows the packet: the view moves to the Service's chain, far down its family's column.
+  const here = canvas.locator('[data-current="true"]');
+  const counter = panel.getByTestId('step-counter');
+  for (let i = 1; i < 8 && !((await here.textContent()) ?? '').includes(target.chain); i++) {
+    await panel.getByRole('button', { name: 'step forward' }).click();
+    await expect(counter).toContainText(`step ${i + 1} of`);
+  }
+  await expect(here).toContainText(target.chain);
+  // Inside the canvas's frame (the page itself may have scrolled to the step buttons).
+  const [node, frame] = [await here.boundingBox(), await canvas.boundingBox()];
+  expect(node && frame && node.y + node.height > frame.y && node.y < frame.y + frame.height).toBe(true);
+  expect(node && frame && node.x + node.width > frame.x && node.x < frame.x + frame.width).toBe(true);
+  await page.screenshot({ path: 'test-results/scale-service.png' });
 
   // A preset from the dump's own Services traces to one of its pods too.
   const presets = panel.getByLabel(/preset from this dump/);

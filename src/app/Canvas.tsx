@@ -8,8 +8,10 @@ import {
   type Node,
   Position,
   ReactFlow,
+  useReactFlow,
+  useStore,
 } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import type { Graph, GraphNode } from '../graph';
 import { useAppStore } from './store';
 
@@ -113,12 +115,54 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
   return { nodes, edges };
 }
 
+/** Above this many nodes the canvas opens on the netfilter spine and follows the packet, instead of fitting everything. */
+const FOCUS_NODES = 150;
+
+/**
+ * Frames a new graph: the whole of a small one; for a big one the spine, where every walk starts
+ * (a family's column can be tens of thousands of pixels tall). Then, on a big graph, keeps the
+ * packet's current node in view as it steps, so only the nodes around it are mounted.
+ */
+function Viewport({ graph, current }: { graph: Graph; current: string | null }) {
+  const { fitView, getViewport, setCenter } = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  const big = graph.nodes.length > FOCUS_NODES;
+  useEffect(() => {
+    const spine = big ? graph.nodes.filter((n) => n.kind !== 'chain' && n.kind !== 'group') : [];
+    const frame = requestAnimationFrame(() => {
+      void fitView(spine.length > 0 ? { nodes: spine.map((n) => ({ id: n.id })), padding: 0.1 } : undefined);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [graph, big, fitView]);
+  useEffect(() => {
+    if (!big || !current) return;
+    const node = graph.nodes.find((n) => n.id === current);
+    if (!node) return;
+    const { x, y, zoom } = getViewport();
+    const cx = node.position.x + node.size.width / 2;
+    const cy = node.position.y + node.size.height / 2;
+    const sx = cx * zoom + x;
+    const sy = cy * zoom + y;
+    if (sx > 0 && sy > 0 && sx < width && sy < height) return;
+    void setCenter(cx, cy, { zoom: Math.max(zoom, 0.6) });
+  }, [graph, big, current, width, height, getViewport, setCenter]);
+  return null;
+}
+
 export function Canvas() {
   const graph = useAppStore((s) => s.graph);
   const step = useAppStore((s) => s.step);
   const current = graph?.path[step] || null;
-  const flow = useMemo(() => (graph ? toFlow(graph, current) : null), [graph, current]);
-  if (!flow) {
+  const base = useMemo(() => (graph ? toFlow(graph, null) : null), [graph]);
+  // Only the node the packet is in changes from step to step: every other node keeps its object,
+  // so React Flow re-renders two nodes, not a thousand.
+  const flow = useMemo(() => {
+    if (!base || !current) return base;
+    const nodes = base.nodes.map((n) => (n.id === current ? { ...n, data: { ...n.data, current: true } } : n));
+    return { nodes, edges: base.edges };
+  }, [base, current]);
+  if (!flow || !graph) {
     return (
       <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">
         Building the chain graph…
@@ -132,12 +176,13 @@ export function Canvas() {
         edges={flow.edges}
         nodeTypes={nodeTypes}
         colorMode="system"
-        fitView
+        onlyRenderVisibleElements
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
       >
+        <Viewport graph={graph} current={current} />
         <Background />
         <MiniMap pannable zoomable />
         <Controls showInteractive={false} />

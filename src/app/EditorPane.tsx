@@ -1,26 +1,137 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { RuleText } from '../worker';
+import { requestSlice } from './engine';
 import { LANGUAGE, monaco } from './monaco';
-import { useAppStore } from './store';
+import { BIG_DUMP_BYTES, type BigDump, useAppStore } from './store';
 
 // The dump in Monaco: edits go to the store (the worker re-parses), diagnostics come back as
 // markers, and the rule of the current step is highlighted and scrolled into view.
+//
+// A big dump (a 30 MB node) never enters Monaco whole: taking it blocks the page for 100–600 ms
+// (shared/notes/ui-research.md §8). A paste is caught before Monaco sees it and read from the
+// clipboard as a Blob for the worker; the editor then shows, read-only, the chains the trace walks.
+
+/** Whether the page may read the clipboard without asking (then a paste never becomes a string here). */
+function useClipboardReadable(): React.RefObject<boolean> {
+  const readable = useRef(false);
+  useEffect(() => {
+    let status: PermissionStatus | null = null;
+    const update = () => {
+      readable.current = status?.state === 'granted' && typeof navigator.clipboard?.read === 'function';
+    };
+    navigator.permissions
+      ?.query({ name: 'clipboard-read' as PermissionName })
+      .then((s) => {
+        status = s;
+        update();
+        s.addEventListener('change', update);
+      })
+      .catch(() => {
+        // Not a permission this browser knows: pastes go through the paste event.
+      });
+    return () => status?.removeEventListener('change', update);
+  }, []);
+  return readable;
+}
+
+async function clipboardBlob(): Promise<Blob | null> {
+  for (const item of await navigator.clipboard.read()) {
+    if (item.types.includes('text/plain')) return item.getType('text/plain');
+  }
+  return null;
+}
+
+function paste(editor: monaco.editor.IStandaloneCodeEditor, text: string): void {
+  if (editor.getOption(monaco.editor.EditorOption.readOnly)) {
+    // The read-only view of a big dump: a paste replaces the dump.
+    useAppStore.getState().setDumpText(text);
+    return;
+  }
+  const selections = editor.getSelections() ?? [];
+  editor.pushUndoStop();
+  editor.executeEdits(
+    'paste',
+    selections.map((range) => ({ range, text, forceMoveMarkers: true })),
+  );
+  editor.pushUndoStop();
+}
+
+/** The 1-based line of `rule` in the editor's model: its own line, or where its text is in a view. */
+function lineOf(model: monaco.editor.ITextModel, rule: RuleText, view: boolean): number | null {
+  if (!view) return rule.line;
+  const found = model.findMatches(rule.text, false, false, true, null, false, 1)[0];
+  return found ? found.range.startLineNumber : null;
+}
+
+/** Puts a new model in the editor: built first, attached a frame later (no long task, ui-research §8.6). */
+function swapModel(
+  editorRef: React.RefObject<monaco.editor.IStandaloneCodeEditor | null>,
+  text: string,
+  readOnly: boolean,
+  onDone: (model: monaco.editor.ITextModel) => void,
+): () => void {
+  const model = monaco.editor.createModel(text, LANGUAGE);
+  let cancelled = false;
+  const frame = requestAnimationFrame(() => {
+    const editor = editorRef.current;
+    if (cancelled || !editor) {
+      model.dispose();
+      return;
+    }
+    const old = editor.getModel();
+    editor.updateOptions({ readOnly });
+    editor.setModel(model);
+    old?.dispose();
+    onDone(model);
+  });
+  return () => {
+    cancelled = true;
+    cancelAnimationFrame(frame);
+  };
+}
+
+const megabytes = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MB`;
+
+function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: number | null }) {
+  const from = bigDump.from === 'file' ? (bigDump.name ?? 'a file') : 'the clipboard';
+  return (
+    <p
+      data-testid="big-dump"
+      className="border-b border-sky-300 bg-sky-50 px-3 py-1.5 text-xs text-sky-900 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100"
+    >
+      A {megabytes(bigDump.bytes)} dump from {from}: the engine holds all of it, but it is too big to edit here without
+      stalling the page.{' '}
+      {viewLines === null
+        ? 'The chains this trace walks will show here, read-only.'
+        : `Shown read-only: the ${viewLines.toLocaleString('en')} lines of the chains this trace walks.`}{' '}
+      Paste or drop another dump to replace it.
+    </p>
+  );
+}
 
 export default function EditorPane() {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const setDumpText = useAppStore((s) => s.setDumpText);
   const dumpText = useAppStore((s) => s.dumpText);
+  const bigDump = useAppStore((s) => s.bigDump);
+  const result = useAppStore((s) => s.result);
   const diagnostics = useAppStore((s) => s.diagnostics);
-  const line = useAppStore((s) => {
+  const rule = useAppStore((s) => {
     const e = s.result?.paths[s.pathIndex]?.events[s.step];
-    return e && e.ruleId !== null ? (s.ruleTexts[e.ruleId]?.line ?? null) : null;
+    return e && e.ruleId !== null ? (s.ruleTexts[e.ruleId] ?? null) : null;
   });
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  const readable = useClipboardReadable();
+  /** Lines of the read-only view of a big dump, once it is in the editor. */
+  const [viewLines, setViewLines] = useState<number | null>(null);
+  const [modelVersion, setModelVersion] = useState(0);
 
   useEffect(() => {
-    if (!host.current) return;
+    const el = host.current;
+    if (!el) return;
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-    const editor = monaco.editor.create(host.current, {
+    const editor = monaco.editor.create(el, {
       value: useAppStore.getState().dumpText,
       language: LANGUAGE,
       theme: dark ? 'vs-dark' : 'vs',
@@ -40,27 +151,83 @@ export default function EditorPane() {
       // The latest edit wins: the worker drops stale parses anyway.
       timer = setTimeout(() => setDumpText(editor.getValue()), 120);
     });
+    // Capture phase: this runs before Monaco's own paste handling, and can keep a big paste from it.
+    const onPaste = (event: ClipboardEvent) => {
+      const { loadBigDump, setNotice } = useAppStore.getState();
+      if (readable.current) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        clipboardBlob()
+          .then(async (blob) => {
+            if (!blob) return;
+            if (blob.size > BIG_DUMP_BYTES) loadBigDump({ source: blob, bytes: blob.size, from: 'clipboard' });
+            else paste(editor, await blob.text());
+          })
+          .catch(() => setNotice('The clipboard could not be read: drop the dump onto the page instead.'));
+        return;
+      }
+      // Without the permission the text has to be read here (one 100–160 ms task at 30 MB), but Monaco still never takes it.
+      const text = event.clipboardData?.getData('text/plain') ?? '';
+      if (text.length <= BIG_DUMP_BYTES) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      loadBigDump({ source: text, bytes: text.length, from: 'clipboard' });
+    };
+    el.addEventListener('paste', onPaste, true);
     return () => {
       clearTimeout(timer);
+      el.removeEventListener('paste', onPaste, true);
       sub.dispose();
       editor.dispose();
       editorRef.current = null;
     };
-  }, [setDumpText]);
+  }, [setDumpText, readable]);
 
-  // A dump replaced from outside (a permalink): load it without echoing it back.
+  // A dump replaced from outside (a permalink, a dropped file): load it without echoing it back.
   useEffect(() => {
     const editor = editorRef.current;
-    if (editor && editor.getValue() !== dumpText) editor.setValue(dumpText);
-  }, [dumpText]);
+    if (!editor || bigDump) return;
+    const readOnly = editor.getOption(monaco.editor.EditorOption.readOnly);
+    if (!readOnly && editor.getValue() === dumpText) return;
+    setViewLines(null);
+    return swapModel(editorRef, dumpText, false, () => setModelVersion((v) => v + 1));
+  }, [dumpText, bigDump]);
+
+  // A big dump: once traced, show the chains the trace walks (the worker's slice), read-only.
+  useEffect(() => {
+    if (!bigDump || !result) return;
+    let cancel: (() => void) | undefined;
+    let current = true;
+    requestSlice()
+      .then((slice) => {
+        if (!current || slice === null) return;
+        cancel = swapModel(editorRef, slice, true, (model) => {
+          setViewLines(model.getLineCount());
+          setModelVersion((v) => v + 1);
+        });
+      })
+      .catch(() => {
+        // Overtaken by a newer trace: its own slice follows.
+      });
+    return () => {
+      current = false;
+      cancel?.();
+    };
+  }, [bigDump, result]);
+
+  useEffect(() => {
+    if (bigDump) setViewLines(null);
+  }, [bigDump]);
 
   useEffect(() => {
     const model = editorRef.current?.getModel();
-    if (!model) return;
+    if (!model || modelVersion < 0) return;
+    // In a big dump's view the parser's line numbers are not the view's.
+    const shown = bigDump ? [] : diagnostics;
     monaco.editor.setModelMarkers(
       model,
       'chainwalk',
-      diagnostics.map((d) => ({
+      shown.map((d) => ({
         severity:
           d.severity === 'error'
             ? monaco.MarkerSeverity.Error
@@ -75,12 +242,14 @@ export default function EditorPane() {
         endColumn: d.span.column + Math.max(1, d.span.length),
       })),
     );
-  }, [diagnostics]);
+  }, [diagnostics, bigDump, modelVersion]);
 
   useEffect(() => {
     const editor = editorRef.current;
-    if (!editor || !decorations.current) return;
-    if (line === null) {
+    const model = editor?.getModel();
+    if (!editor || !model || !decorations.current) return;
+    const line = rule && modelVersion >= 0 ? lineOf(model, rule, bigDump !== null) : null;
+    if (line === null || line > model.getLineCount()) {
       decorations.current.clear();
       return;
     }
@@ -88,7 +257,12 @@ export default function EditorPane() {
       { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
     ]);
     editor.revealLineInCenterIfOutsideViewport(line);
-  }, [line]);
+  }, [rule, bigDump, modelVersion]);
 
-  return <div ref={host} className="h-full min-h-[28rem] w-full" data-testid="editor" />;
+  return (
+    <div className="flex h-full min-h-[28rem] w-full flex-col">
+      {bigDump && <BigDumpBanner bigDump={bigDump} viewLines={viewLines} />}
+      <div ref={host} className="min-h-0 w-full flex-1" data-testid="editor" />
+    </div>
+  );
 }

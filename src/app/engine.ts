@@ -1,10 +1,11 @@
-import { useEffect, useRef } from 'react';
-import { type EngineClient, StaleRequestError, startEngine } from '../worker';
-import { useAppStore } from './store';
+import { useEffect, useRef, useState } from 'react';
+import { type EngineClient, type ParseResponse, StaleRequestError, startEngine } from '../worker';
+import { type BigDump, useAppStore } from './store';
 
 /**
- * Keeps the engine worker in step with the page: every edit re-parses, then traces the packet and
- * builds the graph. Newer edits overtake older work (the client rejects it as stale, ignored here).
+ * Keeps the engine worker in step with the page: an edit re-parses; a new packet, node or path
+ * only re-traces the ruleset the worker already holds. Newer requests overtake older work (the
+ * client rejects it as stale, ignored here).
  */
 /** The running engine, for one-off requests outside the edit loop (a slice for sharing). */
 let running: EngineClient | null = null;
@@ -16,9 +17,27 @@ export async function requestSlice(): Promise<string | null> {
   return r.text;
 }
 
+/** The parse of the page's dump: a big one is read by the worker and checked after it is traced. */
+function parseRequest(dumpText: string, bigDump: BigDump | null, nodeIP: string | undefined) {
+  if (!bigDump) return { kind: 'parse', text: dumpText, nodeIP } as const;
+  const { source } = bigDump;
+  return typeof source === 'string'
+    ? ({ kind: 'parse', text: source, nodeIP, checkRules: false } as const)
+    : ({ kind: 'parse', text: '', file: source, nodeIP, checkRules: false } as const);
+}
+
+const ignoreStale = (error: unknown) => {
+  if (!(error instanceof StaleRequestError)) throw error;
+};
+
 export function useEngine(): void {
   const client = useRef<EngineClient | null>(null);
+  /** The parse of the current input, shared by every trace of it. */
+  const [parsing, setParsing] = useState<Promise<ParseResponse> | null>(null);
+  /** The revision whose rules are still to be checked (a big dump), or null. */
+  const unchecked = useRef<number | null>(null);
   const dumpText = useAppStore((s) => s.dumpText);
+  const bigDump = useAppStore((s) => s.bigDump);
   const packet = useAppStore((s) => s.packet);
   const setEngine = useAppStore((s) => s.setEngine);
   const setGraph = useAppStore((s) => s.setGraph);
@@ -27,6 +46,7 @@ export function useEngine(): void {
   const setDiagnostics = useAppStore((s) => s.setDiagnostics);
   const pathIndex = useAppStore((s) => s.pathIndex);
   const context = useAppStore((s) => s.context);
+  const nodeIP = context.nodeIPs?.[0]?.split('/')[0];
 
   useEffect(() => {
     const engine = startEngine();
@@ -39,21 +59,38 @@ export function useEngine(): void {
     };
   }, []);
 
+  // A new input (or node IP, which the presets aim at): parse it once.
   useEffect(() => {
     const engine = client.current;
     if (!engine) return;
+    setEngine({ status: 'working' });
+    const parse = engine.request(parseRequest(dumpText, bigDump, nodeIP));
+    setParsing(parse);
+    parse
+      .then((parsed) => {
+        setPresets(parsed.presets);
+        setDiagnostics(parsed.diagnostics);
+        setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
+        unchecked.current = bigDump && !parsed.kept ? parsed.revision : null;
+      })
+      .catch(ignoreStale)
+      .catch((error: unknown) => {
+        setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+      });
+  }, [dumpText, bigDump, nodeIP, setEngine, setPresets, setDiagnostics]);
+
+  // Trace the packet through the parsed ruleset, then draw it; a big dump's rules are checked last.
+  useEffect(() => {
+    const engine = client.current;
+    const parse = parsing;
+    if (!engine || !parse) return;
     let current = true;
     setEngine({ status: 'working' });
     (async () => {
-      const parsed = await engine.request({
-        kind: 'parse',
-        text: dumpText,
-        nodeIP: context.nodeIPs?.[0]?.split('/')[0],
-      });
-      setPresets(parsed.presets);
-      setDiagnostics(parsed.diagnostics);
-      setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
+      const parsed = await parse;
+      if (!current) return;
       const traced = await engine.request({ kind: 'trace', packet, context });
+      if (!current) return;
       setResult(traced.result, traced.rules);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
       setEngine({
@@ -63,6 +100,7 @@ export function useEngine(): void {
         kind: 'graph',
         path: Math.min(pathIndex, Math.max(0, traced.result.paths.length - 1)),
       });
+      if (!current) return;
       const { nodes, edges, groups } = built.graph;
       setGraph(built.graph);
       setEngine({
@@ -70,6 +108,13 @@ export function useEngine(): void {
         graph: { nodes: nodes.length, edges: edges.length, groups: groups.length },
         message: undefined,
       });
+      if (unchecked.current !== parsed.revision) return;
+      unchecked.current = null;
+      const checked = await engine.request({ kind: 'check' });
+      // Unless a newer input has taken over meanwhile (its diagnostics replaced these).
+      if (useAppStore.getState().diagnostics !== parsed.diagnostics) return;
+      setDiagnostics([...useAppStore.getState().diagnostics, ...checked.diagnostics]);
+      setEngine({ errors: parsed.errors + checked.errors });
     })().catch((error: unknown) => {
       if (!current || error instanceof StaleRequestError) return;
       setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
@@ -77,5 +122,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [dumpText, packet, context, pathIndex, setEngine, setGraph, setResult, setPresets, setDiagnostics]);
+  }, [parsing, packet, context, pathIndex, setEngine, setGraph, setResult, setDiagnostics]);
 }

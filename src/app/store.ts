@@ -18,12 +18,30 @@ export interface EngineView {
   message?: string;
 }
 
+/**
+ * Above this many bytes a dump stays out of the editor and off the main thread: Monaco would block
+ * the page for 100–600 ms taking it (shared/notes/ui-research.md §8), so the worker reads it.
+ */
+export const BIG_DUMP_BYTES = 4 << 20;
+
+/** A dump too big for the editor: the worker reads it from a file or the clipboard; the editor shows a read-only view. */
+export interface BigDump {
+  /** A dropped file or a clipboard blob; a string only when the browser gave no other way (a paste without clipboard permission). */
+  source: Blob | string;
+  bytes: number;
+  from: 'clipboard' | 'file';
+  name?: string;
+}
+
 // One store for the page. Components read it through narrow selectors, e.g. useAppStore((s) => s.dumpText).
 // Parsing and simulation happen in the worker (src/worker/); the store only holds what the page renders.
 export interface AppState {
   /** The iptables-save text in the editor. */
   dumpText: string;
   setDumpText: (dumpText: string) => void;
+  /** The dump in use when it is too big for the editor (then `dumpText` is not it). */
+  bigDump: BigDump | null;
+  loadBigDump: (bigDump: BigDump) => void;
   packet: Packet;
   engine: EngineView;
   setEngine: (update: Partial<EngineView>) => void;
@@ -62,7 +80,9 @@ export interface AppState {
 
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
-  setDumpText: (dumpText) => set({ dumpText }),
+  setDumpText: (dumpText) => set({ dumpText, bigDump: null }),
+  bigDump: null,
+  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0 }),
   packet: samplePacket,
   engine: { status: 'starting', errors: 0, kept: false },
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
@@ -92,5 +112,5 @@ export const useAppStore = create<AppState>()((set) => ({
   notice: null,
   setNotice: (notice) => set({ notice }),
   restore: ({ text, context, packet, path, step }) =>
-    set({ dumpText: text, context, packet, pathIndex: path, step: step ?? 0, playing: false }),
+    set({ dumpText: text, bigDump: null, context, packet, pathIndex: path, step: step ?? 0, playing: false }),
 }));

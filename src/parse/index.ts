@@ -3,6 +3,6 @@
 // Out: every table, chain and rule that could be read, and a Diagnostic per problem.
 
 export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
-export { findChain, findTable, getRule, ruleLocation } from './decode-rule';
+export { checkAllRules, findChain, findTable, getRule, ruleLocation } from './decode-rule';
 export { type IpsetParseResult, parseIpsetSave } from './ipset-save';
 export { type ParseResult, parseIptablesSave } from './iptables-save';

@@ -2,7 +2,7 @@
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
 import { buildGraph, packetPresets } from '../graph';
 import type { Ruleset, TraceResult } from '../model';
-import { getRule, parseIptablesSave } from '../parse';
+import { checkAllRules, getRule, parseIptablesSave } from '../parse';
 import { sliceDump } from '../share';
 import { nodeContext, simulate } from '../sim';
 import {
@@ -46,6 +46,22 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
         return trace(state, request, elapsed);
       case 'graph':
         return graph(state, request, elapsed);
+      case 'check': {
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        const diagnostics = checkAllRules(state.ruleset);
+        return {
+          state,
+          response: {
+            id: request.id,
+            kind: 'check',
+            diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS),
+            diagnosticCount: diagnostics.length,
+            errors: diagnostics.filter((d) => d.severity === 'error').length,
+            revision: state.revision,
+            ms: elapsed(),
+          },
+        };
+      }
       case 'slice':
         if (!state.ruleset || !state.trace) return failure(state, request, 'nothing has been traced yet');
         return {

@@ -14,4 +14,24 @@ const loop = createEngineLoop({
   schedule: (run) => setTimeout(run, 0),
   clock: () => performance.now(),
 });
-scope.addEventListener('message', (event) => loop.receive(event.data));
+
+/** A parse of a file or clipboard blob reads it here, off the main thread, into the text core.ts parses. */
+async function withText(request: EngineRequest): Promise<EngineRequest> {
+  if (request.kind !== 'parse' || !request.file) return request;
+  const { file, ...rest } = request;
+  return { ...rest, text: await file.text() };
+}
+
+// Requests reach the loop in the order they came, even while a file is being read.
+let arrived: Promise<void> = Promise.resolve();
+scope.addEventListener('message', (event) => {
+  const request = event.data;
+  arrived = arrived.then(async () => {
+    try {
+      loop.receive(await withText(request));
+    } catch (error) {
+      const message = `could not read the file: ${error instanceof Error ? error.message : String(error)}`;
+      scope.postMessage({ id: request.id, kind: 'error', request: request.kind, message });
+    }
+  });
+});
