@@ -103,6 +103,8 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
       .join(', ')}`,
   );
   console.log(`scale: mounted React Flow nodes ${mounted}; ${status}`);
+  const worker = await page.getByTestId('ruleset-summary').getAttribute('title');
+  console.log(`scale: ${worker}`);
   await page.screenshot({ path: 'test-results/scale.png' });
 
   expect(pasteToTrace).toBeLessThan(SANE_MS);

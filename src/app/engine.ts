@@ -70,7 +70,7 @@ export function useEngine(): void {
       .then((parsed) => {
         setPresets(parsed.presets);
         setDiagnostics(parsed.diagnostics);
-        setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept });
+        setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept, ms: { parse: parsed.ms } });
         unchecked.current = bigDump && !parsed.kept ? parsed.revision : null;
       })
       .catch(ignoreStale)
@@ -93,9 +93,8 @@ export function useEngine(): void {
       if (!current) return;
       setResult(traced.result, traced.rules);
       const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
-      setEngine({
-        trace: likeliest && { paths: traced.result.paths.length, likeliest },
-      });
+      const ms = { ...useAppStore.getState().engine.ms, trace: traced.ms };
+      setEngine({ trace: likeliest && { paths: traced.result.paths.length, likeliest }, ms });
       const built = await engine.request({
         kind: 'graph',
         path: Math.min(pathIndex, Math.max(0, traced.result.paths.length - 1)),
@@ -106,6 +105,7 @@ export function useEngine(): void {
       setEngine({
         status: 'ready',
         graph: { nodes: nodes.length, edges: edges.length, groups: groups.length },
+        ms: { ...useAppStore.getState().engine.ms, graph: built.ms },
         message: undefined,
       });
       if (unchecked.current !== parsed.revision) return;
@@ -114,7 +114,10 @@ export function useEngine(): void {
       // Unless a newer input has taken over meanwhile (its diagnostics replaced these).
       if (useAppStore.getState().diagnostics !== parsed.diagnostics) return;
       setDiagnostics([...useAppStore.getState().diagnostics, ...checked.diagnostics]);
-      setEngine({ errors: parsed.errors + checked.errors });
+      setEngine({
+        errors: parsed.errors + checked.errors,
+        ms: { ...useAppStore.getState().engine.ms, check: checked.ms },
+      });
     })().catch((error: unknown) => {
       if (!current || error instanceof StaleRequestError) return;
       setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });

@@ -15,6 +15,8 @@ export interface EngineView {
   /** The trace of `packet`: its paths' count and the most likely one. */
   trace?: { paths: number; likeliest: Pick<TracePath, 'probability' | 'final'> };
   graph?: { nodes: number; edges: number; groups: number };
+  /** How long the worker took per stage for the input on show, in ms. */
+  ms?: Partial<Record<'parse' | 'trace' | 'graph' | 'check', number>>;
   message?: string;
 }
 
