@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Canvas } from './Canvas';
+import { DropLoader } from './DropLoader';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { PacketPanel } from './PacketPanel';
@@ -41,6 +42,7 @@ export function App() {
           </button>
         </div>
       </header>
+      <DropLoader />
       {notice && (
         <p
           role="status"

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { type EngineClient, type ParseResponse, StaleRequestError, startEngine } from '../worker';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { type EngineClient, type ParseResponse, StaleRequestError, startEngine, type TraceResponse } from '../worker';
 import { type BigDump, useAppStore } from './store';
 
 /**
@@ -11,10 +11,18 @@ import { type BigDump, useAppStore } from './store';
 let running: EngineClient | null = null;
 
 /** The last good dump cut down to the chains the current trace walks. */
-export async function requestSlice(): Promise<string | null> {
-  if (!running) return null;
-  const r = await running.request({ kind: 'slice' });
-  return r.text;
+let slicing: Promise<string> | null = null;
+export function requestSlice(): Promise<string | null> {
+  if (!running) return Promise.resolve(null);
+  // One request serves every caller that asks meanwhile (the editor's view, Share): a second
+  // request would make the first stale.
+  slicing ??= running
+    .request({ kind: 'slice' })
+    .then((r) => r.text)
+    .finally(() => {
+      slicing = null;
+    });
+  return slicing;
 }
 
 /** The parse of the page's dump: a big one is read by the worker and checked after it is traced. */
@@ -47,6 +55,16 @@ export function useEngine(): void {
   const pathIndex = useAppStore((s) => s.pathIndex);
   const context = useAppStore((s) => s.context);
   const nodeIP = context.nodeIPs?.[0]?.split('/')[0];
+  /** The last trace, with the parse it is of: what the graph effect draws. */
+  const [traced, setTraced] = useState<{ parsed: ParseResponse; response: TraceResponse } | null>(null);
+  /** Reports a failure of a request that is still wanted (stale ones are expected, not failures). */
+  const failed = useCallback(
+    (wanted: () => boolean) => (error: unknown) => {
+      if (!wanted() || error instanceof StaleRequestError) return;
+      setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+    },
+    [setEngine],
+  );
 
   useEffect(() => {
     const engine = startEngine();
@@ -79,7 +97,7 @@ export function useEngine(): void {
       });
   }, [dumpText, bigDump, nodeIP, setEngine, setPresets, setDiagnostics]);
 
-  // Trace the packet through the parsed ruleset, then draw it; a big dump's rules are checked last.
+  // Trace the packet through the parsed ruleset.
   useEffect(() => {
     const engine = client.current;
     const parse = parsing;
@@ -89,15 +107,29 @@ export function useEngine(): void {
     (async () => {
       const parsed = await parse;
       if (!current) return;
-      const traced = await engine.request({ kind: 'trace', packet, context });
+      const response = await engine.request({ kind: 'trace', packet, context });
       if (!current) return;
-      setResult(traced.result, traced.rules);
-      const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
-      const ms = { ...useAppStore.getState().engine.ms, trace: traced.ms };
-      setEngine({ trace: likeliest && { paths: traced.result.paths.length, likeliest }, ms });
+      setResult(response.result, response.rules);
+      const likeliest = [...response.result.paths].sort((a, b) => b.probability - a.probability)[0];
+      const ms = { ...useAppStore.getState().engine.ms, trace: response.ms };
+      setEngine({ trace: likeliest && { paths: response.result.paths.length, likeliest }, ms });
+      setTraced({ parsed, response });
+    })().catch(failed(() => current));
+    return () => {
+      current = false;
+    };
+  }, [parsing, packet, context, setEngine, setResult, failed]);
+
+  // Draw the chosen path of the trace (a new path only redraws); a big dump's rules are checked last.
+  useEffect(() => {
+    const engine = client.current;
+    if (!engine || !traced) return;
+    let current = true;
+    const { parsed, response } = traced;
+    (async () => {
       const built = await engine.request({
         kind: 'graph',
-        path: Math.min(pathIndex, Math.max(0, traced.result.paths.length - 1)),
+        path: Math.min(pathIndex, Math.max(0, response.result.paths.length - 1)),
       });
       if (!current) return;
       const { nodes, edges, groups } = built.graph;
@@ -118,12 +150,9 @@ export function useEngine(): void {
         errors: parsed.errors + checked.errors,
         ms: { ...useAppStore.getState().engine.ms, check: checked.ms },
       });
-    })().catch((error: unknown) => {
-      if (!current || error instanceof StaleRequestError) return;
-      setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
-    });
+    })().catch(failed(() => current));
     return () => {
       current = false;
     };
-  }, [parsing, packet, context, pathIndex, setEngine, setGraph, setResult, setDiagnostics]);
+  }, [traced, pathIndex, setEngine, setGraph, setDiagnostics, failed]);
 }

@@ -5,4 +5,5 @@
 export { buildGraph, CHAIN_SIZE, chainNodeId, groupNodeId, hookNodeId, thousands } from './build';
 export { chainKind, servicePortName } from './chain-kind';
 export { type PacketPreset, packetPresets } from './presets';
+export { type SearchHit, searchChains } from './search';
 export type * from './types';

@@ -5,8 +5,11 @@ export {
   COMFORTABLE_LINK,
   type DecodeResult,
   decodePermalink,
+  decodeTraceFile,
   encodePermalink,
+  encodeTraceFile,
   MAX_FRAGMENT,
+  MAX_TRACE_FILE,
   type ShareStateV1,
 } from './permalink';
 export { sliceDump } from './slice';
