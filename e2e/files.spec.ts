@@ -1,29 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { generateKubeProxyDump, worstService } from '../bench/gen';
+import { dropFile } from './helpers';
 
 // Files onto the page and back: a dropped dump opens (a big one is read by the worker), and a
 // trace whose link would be too long leaves as a trace file that opens the same trace again.
 
 const POD = /→ 10\.244\.\d+\.\d+:\d+/;
-
-/** Drags a file of `text` over `target` and drops it, as a person dragging it from their desktop would. */
-async function dropFile(page: Page, target: Locator, name: string, text: string): Promise<void> {
-  const transfer = await page.evaluateHandle(
-    ([fileName, body]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([body], fileName, { type: 'text/plain' }));
-      return dt;
-    },
-    [name, text] as const,
-  );
-  await target.dispatchEvent('dragenter', { dataTransfer: transfer });
-  await target.dispatchEvent('dragover', { dataTransfer: transfer });
-  await expect(page.getByTestId('drop-overlay')).toBeVisible();
-  await target.dispatchEvent('drop', { dataTransfer: transfer });
-  await expect(page.getByTestId('drop-overlay')).toBeHidden();
-}
 
 test('dropping a dump anywhere on the page opens it', async ({ page }) => {
   const dump = readFileSync(join(import.meta.dirname, '../fixtures/kernel/kube-cluster.rules'), 'utf8');

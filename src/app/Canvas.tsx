@@ -6,13 +6,15 @@ import {
   MarkerType,
   MiniMap,
   type Node,
+  Panel,
   Position,
   ReactFlow,
   useReactFlow,
   useStore,
 } from '@xyflow/react';
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { Graph, GraphNode } from '../graph';
+import { SearchBox } from './SearchBox';
 import { useAppStore } from './store';
 
 // The chain graph the worker built, drawn with React Flow. Positions come from the worker
@@ -45,6 +47,10 @@ interface ChainData extends Record<string, unknown> {
   node: GraphNode;
   /** The packet is here at the current step. */
   current: boolean;
+  /** A search jumped here. */
+  focused?: boolean;
+  /** A group node the user unfolded (it still holds what the budget left out). */
+  expanded?: boolean;
 }
 
 const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
@@ -60,9 +66,16 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
   return (
     <div
       className={`h-full w-full overflow-hidden rounded-md border px-2 py-1 text-[11px] leading-tight ${KIND_CLASS[kindOf(n)] ?? KIND_CLASS.other} ${
-        here ? 'ring-4 ring-sky-500' : n.onPath && n.kind !== 'hook' ? 'ring-2 ring-amber-500' : ''
-      } ${dim ? 'opacity-60' : ''}`}
+        here
+          ? 'ring-4 ring-sky-500'
+          : data.focused
+            ? 'ring-4 ring-fuchsia-500'
+            : n.onPath && n.kind !== 'hook'
+              ? 'ring-2 ring-amber-500'
+              : ''
+      } ${dim && !data.focused ? 'opacity-60' : ''} ${n.kind === 'group' ? 'cursor-pointer' : ''}`}
       data-current={here ? 'true' : undefined}
+      data-focused={data.focused ? 'true' : undefined}
       title={n.kind === 'chain' && n.service ? `${n.chain}\n${n.service}` : n.label}
     >
       <Handle type="target" position={Position.Left} className="opacity-0" isConnectable={false} />
@@ -72,6 +85,11 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
         <div className="truncate text-slate-600 dark:text-slate-300">{n.service}</div>
       )}
       {detail && <div className="truncate text-slate-500 dark:text-slate-400">{detail}</div>}
+      {n.kind === 'group' && (
+        <div className="truncate text-sky-700 dark:text-sky-300">
+          {data.expanded ? 'unfolded as far as the budget allows · click to fold' : 'click to unfold'}
+        </div>
+      )}
       {n.kind === 'chain' && n.badges.length > 0 && (
         <div className="mt-0.5 flex flex-wrap gap-1">
           {n.badges.map((b) => (
@@ -91,13 +109,14 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
 const nodeTypes = { chain: ChainView };
 
 export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: Edge[] } {
+  const expanded = new Set(graph.groups.filter((g) => g.expanded).map((g) => g.id));
   const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
     id: n.id,
     type: 'chain',
     position: n.position,
     width: n.size.width,
     height: n.size.height,
-    data: { node: n, current: n.id === current },
+    data: { node: n, current: n.id === current, expanded: expanded.has(n.id) },
     draggable: false,
     connectable: false,
     zIndex: n.kind === 'hook' ? 0 : 1,
@@ -118,34 +137,62 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
 /** Above this many nodes the canvas opens on the netfilter spine and follows the packet, instead of fitting everything. */
 const FOCUS_NODES = 150;
 
+/** The centre of a node, in flow coordinates. */
+const centre = (n: GraphNode) => ({ x: n.position.x + n.size.width / 2, y: n.position.y + n.size.height / 2 });
+
 /**
- * Frames a new graph: the whole of a small one; for a big one the spine, where every walk starts
- * (a family's column can be tens of thousands of pixels tall). Then, on a big graph, keeps the
- * packet's current node in view as it steps, so only the nodes around it are mounted.
+ * Frames a new dump's graph: the whole of a small one; for a big one the spine, where every walk
+ * starts (a family's column can be tens of thousands of pixels tall). On a big graph it then keeps
+ * the packet's current node in view as it steps, so only the nodes around it are mounted; and it
+ * jumps to the node a search picked.
  */
-function Viewport({ graph, current }: { graph: Graph; current: string | null }) {
+function Viewport({ graph, current, focus }: { graph: Graph; current: string | null; focus: string | null }) {
   const { fitView, getViewport, setCenter } = useReactFlow();
   const width = useStore((s) => s.width);
   const height = useStore((s) => s.height);
   const big = graph.nodes.length > FOCUS_NODES;
+  // Unfolding a group or revealing a search hit redraws the same dump: the view stays.
+  const framing = `${graph.totalChains}|${graph.path.join(' ')}`;
+  const framed = useRef<string | null>(null);
+  const centred = useRef<string | null>(null);
+  // One effect decides, so a frame of the spine never lands after (and undoes) a jump to a search hit.
   useEffect(() => {
-    const spine = big ? graph.nodes.filter((n) => n.kind !== 'chain' && n.kind !== 'group') : [];
-    const frame = requestAnimationFrame(() => {
-      void fitView(spine.length > 0 ? { nodes: spine.map((n) => ({ id: n.id })), padding: 0.1 } : undefined);
-    });
+    const target = focus ? graph.nodes.find((n) => n.id === focus) : undefined;
+    if (!focus) centred.current = null;
+    let move: (() => void) | null = null;
+    // Keyed by position too: a redraw (a group unfolded) may move the node, and the view follows it.
+    const where = target && `${focus}@${target.position.x},${target.position.y}`;
+    if (target && centred.current !== where) {
+      const at = centre(target);
+      move = () => {
+        centred.current = where ?? null;
+        framed.current = framing;
+        void setCenter(at.x, at.y, { zoom: Math.max(getViewport().zoom, 0.8) });
+      };
+    } else if (framed.current !== framing) {
+      const spine = big ? graph.nodes.filter((n) => n.kind !== 'chain' && n.kind !== 'group') : [];
+      move = () => {
+        framed.current = framing;
+        void fitView(spine.length > 0 ? { nodes: spine.map((n) => ({ id: n.id })), padding: 0.1 } : undefined);
+      };
+    }
+    if (!move) return;
+    const frame = requestAnimationFrame(move);
     return () => cancelAnimationFrame(frame);
-  }, [graph, big, fitView]);
+  }, [graph, framing, focus, big, fitView, getViewport, setCenter]);
+  const followed = useRef<string | null>(null);
   useEffect(() => {
-    if (!big || !current) return;
+    // Only when the packet moves: a redraw (a search hit revealed) must not pull the view back to it.
+    if (!big || !current || followed.current === current) return;
+    followed.current = current;
     const node = graph.nodes.find((n) => n.id === current);
     if (!node) return;
     const { x, y, zoom } = getViewport();
-    const cx = node.position.x + node.size.width / 2;
-    const cy = node.position.y + node.size.height / 2;
-    const sx = cx * zoom + x;
-    const sy = cy * zoom + y;
+    const at = centre(node);
+    const sx = at.x * zoom + x;
+    const sy = at.y * zoom + y;
     if (sx > 0 && sy > 0 && sx < width && sy < height) return;
-    void setCenter(cx, cy, { zoom: Math.max(zoom, 0.6) });
+    void setCenter(at.x, at.y, { zoom: Math.max(zoom, 0.6) });
   }, [graph, big, current, width, height, getViewport, setCenter]);
   return null;
 }
@@ -154,14 +201,21 @@ export function Canvas() {
   const graph = useAppStore((s) => s.graph);
   const step = useAppStore((s) => s.step);
   const current = graph?.path[step] || null;
+  const focus = useAppStore((s) => s.focus);
+  const toggleGroup = useAppStore((s) => s.toggleGroup);
+  const setFocus = useAppStore((s) => s.setFocus);
   const base = useMemo(() => (graph ? toFlow(graph, null) : null), [graph]);
   // Only the node the packet is in changes from step to step: every other node keeps its object,
   // so React Flow re-renders two nodes, not a thousand.
   const flow = useMemo(() => {
-    if (!base || !current) return base;
-    const nodes = base.nodes.map((n) => (n.id === current ? { ...n, data: { ...n.data, current: true } } : n));
+    if (!base || (!current && !focus)) return base;
+    const nodes = base.nodes.map((n) =>
+      n.id === current || n.id === focus
+        ? { ...n, data: { ...n.data, current: n.id === current, focused: n.id === focus } }
+        : n,
+    );
     return { nodes, edges: base.edges };
-  }, [base, current]);
+  }, [base, current, focus]);
   if (!flow || !graph) {
     return (
       <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">
@@ -177,12 +231,21 @@ export function Canvas() {
         nodeTypes={nodeTypes}
         colorMode="system"
         onlyRenderVisibleElements
+        onNodeClick={(_, node) => {
+          if (node.data.node.kind !== 'group') return;
+          // The group stays in view while it unfolds (the layout moves it).
+          setFocus(node.id);
+          toggleGroup(node.id);
+        }}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
       >
-        <Viewport graph={graph} current={current} />
+        <Viewport graph={graph} current={current} focus={focus} />
+        <Panel position="top-left">
+          <SearchBox graph={graph} />
+        </Panel>
         <Background />
         <MiniMap pannable zoomable />
         <Controls showInteractive={false} />

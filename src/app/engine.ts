@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { SearchHit } from '../graph';
 import { type EngineClient, type ParseResponse, StaleRequestError, startEngine, type TraceResponse } from '../worker';
 import { type BigDump, useAppStore } from './store';
 
@@ -23,6 +24,12 @@ export function requestSlice(): Promise<string | null> {
       slicing = null;
     });
   return slicing;
+}
+
+/** Chains of the dump in use that mention `query` (a chain name, Service, IP or port). */
+export async function requestSearch(query: string): Promise<SearchHit[]> {
+  if (!running) return [];
+  return (await running.request({ kind: 'search', query })).hits;
 }
 
 /** The parse of the page's dump: a big one is read by the worker and checked after it is traced. */
@@ -53,6 +60,8 @@ export function useEngine(): void {
   const setPresets = useAppStore((s) => s.setPresets);
   const setDiagnostics = useAppStore((s) => s.setDiagnostics);
   const pathIndex = useAppStore((s) => s.pathIndex);
+  const expanded = useAppStore((s) => s.expanded);
+  const focus = useAppStore((s) => s.focus);
   const context = useAppStore((s) => s.context);
   const nodeIP = context.nodeIPs?.[0]?.split('/')[0];
   /** The last trace, with the parse it is of: what the graph effect draws. */
@@ -130,6 +139,7 @@ export function useEngine(): void {
       const built = await engine.request({
         kind: 'graph',
         path: Math.min(pathIndex, Math.max(0, response.result.paths.length - 1)),
+        options: { expand: expanded, reveal: focus ? [focus] : [] },
       });
       if (!current) return;
       const { nodes, edges, groups } = built.graph;
@@ -154,5 +164,5 @@ export function useEngine(): void {
     return () => {
       current = false;
     };
-  }, [traced, pathIndex, setEngine, setGraph, setDiagnostics, failed]);
+  }, [traced, pathIndex, expanded, focus, setEngine, setGraph, setDiagnostics, failed]);
 }

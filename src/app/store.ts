@@ -73,6 +73,12 @@ export interface AppState {
   /** The node the packet walks through (overrides of the engine's defaults). */
   context: Partial<NodeContext>;
   setContext: (context: Partial<NodeContext>) => void;
+  /** Group node ids the user unfolded on the canvas. */
+  expanded: string[];
+  toggleGroup: (id: string) => void;
+  /** The node a search jumped to (a chain is revealed even if its family is folded), or null. */
+  focus: string | null;
+  setFocus: (focus: string | null) => void;
   /** A message for the whole page (a bad link, a copied link…), or null. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
@@ -82,9 +88,16 @@ export interface AppState {
 
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
-  setDumpText: (dumpText) => set({ dumpText, bigDump: null }),
+  setDumpText: (dumpText) => set({ dumpText, bigDump: null, expanded: [], focus: null }),
   bigDump: null,
-  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0 }),
+  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0, expanded: [], focus: null }),
+  expanded: [],
+  toggleGroup: (id) =>
+    set((state) => ({
+      expanded: state.expanded.includes(id) ? state.expanded.filter((g) => g !== id) : [...state.expanded, id],
+    })),
+  focus: null,
+  setFocus: (focus) => set({ focus }),
   packet: samplePacket,
   engine: { status: 'starting', errors: 0, kept: false },
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
@@ -114,5 +127,15 @@ export const useAppStore = create<AppState>()((set) => ({
   notice: null,
   setNotice: (notice) => set({ notice }),
   restore: ({ text, context, packet, path, step }) =>
-    set({ dumpText: text, bigDump: null, context, packet, pathIndex: path, step: step ?? 0, playing: false }),
+    set({
+      dumpText: text,
+      bigDump: null,
+      expanded: [],
+      focus: null,
+      context,
+      packet,
+      pathIndex: path,
+      step: step ?? 0,
+      playing: false,
+    }),
 }));

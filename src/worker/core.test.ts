@@ -150,6 +150,19 @@ describe('checking a big dump after tracing it', () => {
   });
 });
 
+describe('search', () => {
+  it('finds the chains of the ruleset in use that mention a cluster IP', () => {
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: dump },
+      { id: 2, kind: 'search', query: '10.96.10.30', limit: 3 },
+    ]);
+    const found = responses[1];
+    expect(found).toMatchObject({ kind: 'search', query: '10.96.10.30', revision: 1 });
+    expect(found.kind === 'search' && found.hits.length).toBeGreaterThan(0);
+    expect(found.kind === 'search' && found.hits.length).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('nextRequest', () => {
   const parse = (id: number): EngineRequest => ({ id, kind: 'parse', text: `#${id}` });
   const trace = (id: number): EngineRequest => ({ id, kind: 'trace', packet: podToApi });

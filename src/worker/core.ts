@@ -1,6 +1,6 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
-import { buildGraph, packetPresets } from '../graph';
+import { buildGraph, packetPresets, searchChains } from '../graph';
 import type { Ruleset, TraceResult } from '../model';
 import { checkAllRules, getRule, parseIptablesSave } from '../parse';
 import { sliceDump } from '../share';
@@ -46,6 +46,19 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
         return trace(state, request, elapsed);
       case 'graph':
         return graph(state, request, elapsed);
+      case 'search':
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        return {
+          state,
+          response: {
+            id: request.id,
+            kind: 'search',
+            query: request.query,
+            hits: searchChains(state.ruleset, request.query, Math.min(request.limit ?? 20, 100)),
+            revision: state.revision,
+            ms: elapsed(),
+          },
+        };
       case 'check': {
         if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
         const diagnostics = checkAllRules(state.ruleset);

@@ -2,13 +2,13 @@
 // echoes. Per kind the latest request wins: the client rejects an older pending one at once,
 // and the worker drops queued requests that a newer one of their kind has overtaken.
 
-import type { Graph, GraphOptions, PacketPreset } from '../graph';
+import type { Graph, GraphOptions, PacketPreset, SearchHit } from '../graph';
 import type { Diagnostic, Family, NodeContext, Packet, TraceResult } from '../model';
 
-export type RequestKind = 'parse' | 'trace' | 'graph' | 'slice' | 'check';
+export type RequestKind = 'parse' | 'search' | 'trace' | 'graph' | 'slice' | 'check';
 
 /** The order a queue of requests runs in: each kind depends on the ones before it. */
-export const PIPELINE: readonly RequestKind[] = ['parse', 'trace', 'graph', 'slice', 'check'];
+export const PIPELINE: readonly RequestKind[] = ['parse', 'search', 'trace', 'graph', 'slice', 'check'];
 
 /** Parse a dump; the worker keeps the ruleset for later trace and graph requests. */
 export interface ParseRequest {
@@ -57,7 +57,16 @@ export interface CheckRequest {
   kind: 'check';
 }
 
-export type EngineRequest = ParseRequest | TraceRequest | GraphRequest | SliceRequest | CheckRequest;
+/** Chains of the ruleset in use whose name or rules hold a chain name, Service, IP or port. */
+export interface SearchRequest {
+  id: number;
+  kind: 'search';
+  query: string;
+  /** At most this many chains (default 20). */
+  limit?: number;
+}
+
+export type EngineRequest = ParseRequest | SearchRequest | TraceRequest | GraphRequest | SliceRequest | CheckRequest;
 
 export interface RulesetSummary {
   tables: number;
@@ -141,8 +150,18 @@ export interface CheckResponse {
   ms: number;
 }
 
+export interface SearchResponse {
+  id: number;
+  kind: 'search';
+  query: string;
+  hits: SearchHit[];
+  revision: number;
+  ms: number;
+}
+
 export type EngineResponse =
   | ParseResponse
+  | SearchResponse
   | TraceResponse
   | GraphResponse
   | SliceResponse
