@@ -131,3 +131,33 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
   await presets.selectOption({ label: (await preset.textContent()) ?? '' });
   await expect(panel.getByTestId('final')).toContainText(POD, { timeout: SANE_MS });
 });
+
+test('without clipboard permission a big paste still goes to the worker, not into Monaco', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(120_000);
+  // Only writing is allowed (to fill the clipboard): the page reads the paste event's own text.
+  await context.grantPermissions(['clipboard-write']);
+  const services = 2000;
+  const dump = generateKubeProxyDump({ services, seed: 1 });
+  const target = worstService({ services, seed: 1 });
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
+  await panel.getByRole('button', { name: 'Trace' }).click();
+  await page.evaluate((text) => navigator.clipboard.writeText(text), dump);
+  await page.getByTestId('editor').locator('.view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('ControlOrMeta+V');
+  await expect(page.getByTestId('big-dump')).toContainText(
+    `${(dump.length / (1 << 20)).toFixed(1)} MB dump from the clipboard`,
+  );
+  await expect(panel.getByTestId('final')).toContainText(POD, { timeout: SANE_MS });
+  await expect(page.getByTestId('ruleset-summary')).toContainText(/\d{2},\d{3} rules/);
+  // The editor never took the paste: it shows the walked chains, not the dump's 140k lines.
+  await expect(page.getByTestId('editor').locator('.view-lines')).toContainText('A slice of an iptables-save dump', {
+    timeout: SANE_MS,
+  });
+});
