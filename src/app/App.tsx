@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Canvas } from './Canvas';
+import { DropLoader } from './DropLoader';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { PacketPanel } from './PacketPanel';
@@ -83,6 +84,7 @@ export function App() {
           ))}
         </div>
       </header>
+      <DropLoader />
       {notice && (
         <p
           role="status"

@@ -9,11 +9,14 @@ import {
   Panel,
   Position,
   ReactFlow,
+  useReactFlow,
+  useStore,
 } from '@xyflow/react';
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Graph, GraphNode } from '../graph';
 import { ExportPng } from './ExportPng';
 import { PacketToken } from './PacketToken';
+import { SearchBox } from './SearchBox';
 import { useAppStore } from './store';
 
 // The chain graph the worker built, drawn with React Flow. Positions come from the worker
@@ -47,6 +50,10 @@ interface ChainData extends Record<string, unknown> {
   node: GraphNode;
   /** The packet is here at the current step. */
   current: boolean;
+  /** A search jumped here. */
+  focused?: boolean;
+  /** A group node the user unfolded (it still holds what the budget left out). */
+  expanded?: boolean;
 }
 
 const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
@@ -62,9 +69,16 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
   return (
     <div
       className={`h-full w-full overflow-hidden rounded-md border px-2 py-1 text-[11px] leading-tight ${KIND_CLASS[kindOf(n)] ?? KIND_CLASS.other} ${
-        here ? 'ring-4 ring-sky-500' : n.onPath && n.kind !== 'hook' ? 'ring-2 ring-amber-500' : ''
-      } ${dim ? 'opacity-60' : ''}`}
+        here
+          ? 'ring-4 ring-sky-500'
+          : data.focused
+            ? 'ring-4 ring-fuchsia-500'
+            : n.onPath && n.kind !== 'hook'
+              ? 'ring-2 ring-amber-500'
+              : ''
+      } ${dim && !data.focused ? 'opacity-60' : ''} ${n.kind === 'group' ? 'cursor-pointer' : ''}`}
       data-current={here ? 'true' : undefined}
+      data-focused={data.focused ? 'true' : undefined}
       title={n.kind === 'chain' && n.service ? `${n.chain}\n${n.service}` : n.label}
     >
       <Handle type="target" position={Position.Left} className="opacity-0" isConnectable={false} />
@@ -74,6 +88,11 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
         <div className="truncate text-slate-600 dark:text-slate-300">{n.service}</div>
       )}
       {detail && <div className="truncate text-slate-500 dark:text-slate-400">{detail}</div>}
+      {n.kind === 'group' && (
+        <div className="truncate text-sky-700 dark:text-sky-300">
+          {data.expanded ? 'unfolded as far as the budget allows · click to fold' : 'click to unfold'}
+        </div>
+      )}
       {n.kind === 'chain' && n.badges.length > 0 && (
         <div className="mt-0.5 flex flex-wrap gap-1">
           {n.badges.map((b) => (
@@ -93,13 +112,14 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
 const nodeTypes = { chain: ChainView };
 
 export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: Edge[] } {
+  const expanded = new Set(graph.groups.filter((g) => g.expanded).map((g) => g.id));
   const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
     id: n.id,
     type: 'chain',
     position: n.position,
     width: n.size.width,
     height: n.size.height,
-    data: { node: n, current: n.id === current },
+    data: { node: n, current: n.id === current, expanded: expanded.has(n.id) },
     draggable: false,
     connectable: false,
     zIndex: n.kind === 'hook' ? 0 : 1,
@@ -117,18 +137,90 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
   return { nodes, edges };
 }
 
+/** Above this many nodes the canvas opens on the netfilter spine and follows the packet, instead of fitting everything. */
+const FOCUS_NODES = 150;
+
+/** The centre of a node, in flow coordinates. */
+const centre = (n: GraphNode) => ({ x: n.position.x + n.size.width / 2, y: n.position.y + n.size.height / 2 });
+
+/**
+ * Frames a new dump's graph: the whole of a small one; for a big one the spine, where every walk
+ * starts (a family's column can be tens of thousands of pixels tall). On a big graph it then keeps
+ * the packet's current node in view as it steps, so only the nodes around it are mounted; and it
+ * jumps to the node a search picked.
+ */
+function Viewport({ graph, current, focus }: { graph: Graph; current: string | null; focus: string | null }) {
+  const { fitView, getViewport, setCenter } = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  const big = graph.nodes.length > FOCUS_NODES;
+  // Unfolding a group or revealing a search hit redraws the same dump: the view stays.
+  const framing = `${graph.totalChains}|${graph.path.join(' ')}`;
+  const framed = useRef<string | null>(null);
+  const centred = useRef<string | null>(null);
+  // One effect decides, so a frame of the spine never lands after (and undoes) a jump to a search hit.
+  useEffect(() => {
+    const target = focus ? graph.nodes.find((n) => n.id === focus) : undefined;
+    if (!focus) centred.current = null;
+    let move: (() => void) | null = null;
+    // Keyed by position too: a redraw (a group unfolded) may move the node, and the view follows it.
+    const where = target && `${focus}@${target.position.x},${target.position.y}`;
+    if (target && centred.current !== where) {
+      const at = centre(target);
+      move = () => {
+        centred.current = where ?? null;
+        framed.current = framing;
+        void setCenter(at.x, at.y, { zoom: Math.max(getViewport().zoom, 0.8) });
+      };
+    } else if (framed.current !== framing) {
+      const spine = big ? graph.nodes.filter((n) => n.kind !== 'chain' && n.kind !== 'group') : [];
+      move = () => {
+        framed.current = framing;
+        void fitView(spine.length > 0 ? { nodes: spine.map((n) => ({ id: n.id })), padding: 0.1 } : undefined);
+      };
+    }
+    if (!move) return;
+    const frame = requestAnimationFrame(move);
+    return () => cancelAnimationFrame(frame);
+  }, [graph, framing, focus, big, fitView, getViewport, setCenter]);
+  const followed = useRef<string | null>(null);
+  useEffect(() => {
+    // Only when the packet moves: a redraw (a search hit revealed) must not pull the view back to it.
+    if (!big || !current || followed.current === current) return;
+    followed.current = current;
+    const node = graph.nodes.find((n) => n.id === current);
+    if (!node) return;
+    const { x, y, zoom } = getViewport();
+    const at = centre(node);
+    const sx = at.x * zoom + x;
+    const sy = at.y * zoom + y;
+    if (sx > 0 && sy > 0 && sx < width && sy < height) return;
+    void setCenter(at.x, at.y, { zoom: Math.max(zoom, 0.6) });
+  }, [graph, big, current, width, height, getViewport, setCenter]);
+  return null;
+}
+
 export function Canvas() {
   const graph = useAppStore((s) => s.graph);
   const step = useAppStore((s) => s.step);
   const current = graph?.path[step] || null;
+  const focus = useAppStore((s) => s.focus);
+  const toggleGroup = useAppStore((s) => s.toggleGroup);
+  const setFocus = useAppStore((s) => s.setFocus);
   const [follow, setFollow] = useState(false);
-  const flow = useMemo(() => (graph ? toFlow(graph, current) : null), [graph, current]);
-  // Open on the packet's route: the chains it walks, not the whole dump.
-  const fitViewOptions = useMemo(
-    () => ({ nodes: graph ? graph.nodes.filter((n) => n.onPath).map((n) => ({ id: n.id })) : [], padding: 0.1 }),
-    [graph],
-  );
-  if (!flow) {
+  const base = useMemo(() => (graph ? toFlow(graph, null) : null), [graph]);
+  // Only the node the packet is in changes from step to step: every other node keeps its object,
+  // so React Flow re-renders two nodes, not a thousand.
+  const flow = useMemo(() => {
+    if (!base || (!current && !focus)) return base;
+    const nodes = base.nodes.map((n) =>
+      n.id === current || n.id === focus
+        ? { ...n, data: { ...n.data, current: n.id === current, focused: n.id === focus } }
+        : n,
+    );
+    return { nodes, edges: base.edges };
+  }, [base, current, focus]);
+  if (!flow || !graph) {
     return (
       <div className="flex h-full items-center justify-center text-sm text-slate-500" data-testid="canvas-empty">
         Building the chain graph…
@@ -142,24 +234,33 @@ export function Canvas() {
         edges={flow.edges}
         nodeTypes={nodeTypes}
         colorMode="system"
-        fitView
-        fitViewOptions={fitViewOptions}
+        onlyRenderVisibleElements
+        onNodeClick={(_, node) => {
+          if (node.data.node.kind !== 'group') return;
+          // The group stays in view while it unfolds (the layout moves it).
+          setFocus(node.id);
+          toggleGroup(node.id);
+        }}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
       >
-        <Background />
-        <MiniMap pannable zoomable style={{ width: 140, height: 90 }} />
-        <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
-        {graph && <PacketToken graph={graph} follow={follow} />}
-        {graph && <ExportPng graph={graph} />}
-        <Panel position="top-right">
+        <Viewport graph={graph} current={current} focus={focus} />
+        <Panel position="top-left">
+          <SearchBox graph={graph} />
+        </Panel>
+        <PacketToken graph={graph} follow={follow} />
+        <Panel position="top-right" className="flex items-center gap-2">
           <label className="flex items-center gap-1 rounded bg-white/90 px-2 py-1 text-xs shadow dark:bg-slate-900/90">
             <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} />
             follow the packet
           </label>
+          <ExportPng graph={graph} />
         </Panel>
+        <Background />
+        <MiniMap pannable zoomable style={{ width: 140, height: 90 }} />
+        <Controls showInteractive={false} />
       </ReactFlow>
     </div>
   );

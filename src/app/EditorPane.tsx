@@ -1,114 +1,259 @@
 import { useEffect, useRef, useState } from 'react';
+import type { RuleText } from '../worker';
+import { requestSlice } from './engine';
 import { LANGUAGE, monaco } from './monaco';
 import { useCurrentStep } from './steps';
-import { useAppStore } from './store';
+import { BIG_DUMP_BYTES, type BigDump, useAppStore } from './store';
 
-// The input in Monaco: edits go to the store (the worker re-parses), diagnostics come back as
-// markers, and the rule of the current step is highlighted and scrolled into view. For Service
-// YAML a second, read-only tab shows the iptables-save kube-proxy would write; the current step's
-// rule is marked there, and its Service in the YAML.
+// The dump in Monaco: edits go to the store (the worker re-parses), diagnostics come back as
+// markers, and the rule of the current step is highlighted and scrolled into view.
+//
+// A big dump (a 30 MB node) never enters Monaco whole: taking it blocks the page for 100–600 ms
+// (shared/notes/ui-research.md §8). A paste is caught before Monaco sees it and read from the
+// clipboard as a Blob for the worker; the editor then shows, read-only, the chains the trace walks.
+//
+// Service YAML is highlighted as YAML; a second, read-only tab shows the iptables-save kube-proxy
+// would write (GeneratedView). The current step's rule is marked there, and its Service in the YAML.
 
-type Tab = 'input' | 'generated';
+/** Whether the page may read the clipboard without asking (then a paste never becomes a string here). */
+function useClipboardReadable(): React.RefObject<boolean> {
+  const readable = useRef(false);
+  useEffect(() => {
+    let status: PermissionStatus | null = null;
+    const update = () => {
+      readable.current = status?.state === 'granted' && typeof navigator.clipboard?.read === 'function';
+    };
+    navigator.permissions
+      ?.query({ name: 'clipboard-read' as PermissionName })
+      .then((s) => {
+        status = s;
+        update();
+        s.addEventListener('change', update);
+      })
+      .catch(() => {
+        // Not a permission this browser knows: pastes go through the paste event.
+      });
+    return () => status?.removeEventListener('change', update);
+  }, []);
+  return readable;
+}
 
-const SEVERITY = {
-  error: monaco.MarkerSeverity.Error,
-  warning: monaco.MarkerSeverity.Warning,
-  info: monaco.MarkerSeverity.Info,
-} as const;
+async function clipboardBlob(): Promise<Blob | null> {
+  for (const item of await navigator.clipboard.read()) {
+    if (item.types.includes('text/plain')) return item.getType('text/plain');
+  }
+  return null;
+}
 
-function wholeLine(line: number): monaco.editor.IModelDeltaDecoration {
-  return { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } };
+function paste(editor: monaco.editor.IStandaloneCodeEditor, text: string): void {
+  if (editor.getOption(monaco.editor.EditorOption.readOnly)) {
+    // The read-only view of a big dump: a paste replaces the dump.
+    useAppStore.getState().setDumpText(text);
+    return;
+  }
+  const selections = editor.getSelections() ?? [];
+  editor.pushUndoStop();
+  editor.executeEdits(
+    'paste',
+    selections.map((range) => ({ range, text, forceMoveMarkers: true })),
+  );
+  editor.pushUndoStop();
+}
+
+/** The 1-based line of `rule` in the editor's model: its own line, or where its text is in a view. */
+function lineOf(model: monaco.editor.ITextModel, rule: RuleText, view: boolean): number | null {
+  if (!view) return rule.line;
+  const found = model.findMatches(rule.text, false, false, true, null, false, 1)[0];
+  return found ? found.range.startLineNumber : null;
+}
+
+/** Puts a new model in the editor: built first, attached a frame later (no long task, ui-research §8.6). */
+function swapModel(
+  editorRef: React.RefObject<monaco.editor.IStandaloneCodeEditor | null>,
+  text: string,
+  readOnly: boolean,
+  onDone: (model: monaco.editor.ITextModel) => void,
+): () => void {
+  const model = monaco.editor.createModel(text, LANGUAGE);
+  let cancelled = false;
+  const frame = requestAnimationFrame(() => {
+    const editor = editorRef.current;
+    if (cancelled || !editor) {
+      model.dispose();
+      return;
+    }
+    const old = editor.getModel();
+    editor.updateOptions({ readOnly });
+    editor.setModel(model);
+    old?.dispose();
+    onDone(model);
+  });
+  return () => {
+    cancelled = true;
+    cancelAnimationFrame(frame);
+  };
+}
+
+const megabytes = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MB`;
+
+function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: number | null }) {
+  const from = bigDump.from === 'file' ? (bigDump.name ?? 'a file') : 'the clipboard';
+  return (
+    <p
+      data-testid="big-dump"
+      className="border-b border-sky-300 bg-sky-50 px-3 py-1.5 text-xs text-sky-900 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100"
+    >
+      A {megabytes(bigDump.bytes)} dump from {from}: the engine holds all of it, but it is too big to edit here without
+      stalling the page.{' '}
+      {viewLines === null
+        ? 'The chains this trace walks will show here, read-only.'
+        : `Shown read-only: the ${viewLines.toLocaleString('en')} lines of the chains this trace walks.`}{' '}
+      Paste or drop another dump to replace it.
+    </p>
+  );
 }
 
 export default function EditorPane() {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
-  const models = useRef<{ input: monaco.editor.ITextModel; generated: monaco.editor.ITextModel } | null>(null);
-  const marks = useRef<{ input: string[]; generated: string[] }>({ input: [], generated: [] });
   const setDumpText = useAppStore((s) => s.setDumpText);
   const dumpText = useAppStore((s) => s.dumpText);
+  const bigDump = useAppStore((s) => s.bigDump);
+  const result = useAppStore((s) => s.result);
   const diagnostics = useAppStore((s) => s.diagnostics);
+  const ruleTexts = useAppStore((s) => s.ruleTexts);
   const input = useAppStore((s) => s.input);
   const yaml = input.kind === 'kube-yaml';
-  const [tab, setTab] = useState<Tab>('input');
-  const shown: Tab = yaml ? tab : 'input';
-  const ruleTexts = useAppStore((s) => s.ruleTexts);
+  const [tab, setTab] = useState<'input' | 'generated'>('input');
+  const shown = yaml ? tab : 'input';
   const { step } = useCurrentStep();
-  // The rule of a netfilter step; for an IPVS step, its virtual service in the paste.
-  const line =
-    step?.kind === 'netfilter'
-      ? step.event.ruleId !== null
-        ? (ruleTexts[step.event.ruleId]?.line ?? null)
+  // What to mark: the rule of a netfilter step (in the YAML's generated tab for YAML), the virtual
+  // service of an IPVS step (in the paste), or for YAML the Service the step's chain came from.
+  const netfilterRule = step?.kind === 'netfilter' && step.event.ruleId !== null ? ruleTexts[step.event.ruleId] : null;
+  const service =
+    yaml && step?.kind === 'netfilter' ? input.services.find((x) => x.chains.includes(step.event.chain)) : undefined;
+  const rule: RuleText | null = yaml
+    ? service
+      ? { line: service.portLine, text: '' }
+      : null
+    : step?.kind === 'ipvs'
+      ? step.event.span
+        ? { line: step.event.span.line, text: '' }
         : null
-      : (step?.event.span?.line ?? null);
-  const chain = step?.kind === 'netfilter' ? step.event.chain : null;
+      : (netfilterRule ?? null);
+  const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  const readable = useClipboardReadable();
+  /** Lines of the read-only view of a big dump, once it is in the editor. */
+  const [viewLines, setViewLines] = useState<number | null>(null);
+  const [modelVersion, setModelVersion] = useState(0);
 
   useEffect(() => {
-    if (!host.current) return;
+    const el = host.current;
+    if (!el) return;
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-    const inputModel = monaco.editor.createModel(useAppStore.getState().dumpText, LANGUAGE);
-    const generated = monaco.editor.createModel('', LANGUAGE);
-    models.current = { input: inputModel, generated };
-    const editor = monaco.editor.create(host.current, {
-      model: inputModel,
+    const editor = monaco.editor.create(el, {
+      value: useAppStore.getState().dumpText,
+      language: LANGUAGE,
       theme: dark ? 'vs-dark' : 'vs',
       automaticLayout: true,
       minimap: { enabled: false },
       wordWrap: 'off',
       fontSize: 12,
-      ariaLabel: 'input: an iptables-save dump or Service YAML',
+      ariaLabel: 'iptables-save dump',
       scrollBeyondLastLine: false,
       wordSeparators: '`~!@#$%^&*()=+[{]}\\|;\'",<>/?',
     });
     editorRef.current = editor;
+    decorations.current = editor.createDecorationsCollection();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const sub = inputModel.onDidChangeContent(() => {
+    const sub = editor.onDidChangeModelContent(() => {
       clearTimeout(timer);
       // The latest edit wins: the worker drops stale parses anyway.
-      timer = setTimeout(() => setDumpText(inputModel.getValue()), 120);
+      timer = setTimeout(() => setDumpText(editor.getValue()), 120);
     });
+    // Capture phase: this runs before Monaco's own paste handling, and can keep a big paste from it.
+    const onPaste = (event: ClipboardEvent) => {
+      const { loadBigDump, setNotice } = useAppStore.getState();
+      if (readable.current) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        clipboardBlob()
+          .then(async (blob) => {
+            if (!blob) return;
+            if (blob.size > BIG_DUMP_BYTES) loadBigDump({ source: blob, bytes: blob.size, from: 'clipboard' });
+            else paste(editor, await blob.text());
+          })
+          .catch(() => setNotice('The clipboard could not be read: drop the dump onto the page instead.'));
+        return;
+      }
+      // Without the permission the text has to be read here (one 100–160 ms task at 30 MB), but Monaco still never takes it.
+      const text = event.clipboardData?.getData('text/plain') ?? '';
+      if (text.length <= BIG_DUMP_BYTES) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      loadBigDump({ source: text, bytes: text.length, from: 'clipboard' });
+    };
+    el.addEventListener('paste', onPaste, true);
     return () => {
       clearTimeout(timer);
+      el.removeEventListener('paste', onPaste, true);
       sub.dispose();
       editor.dispose();
-      inputModel.dispose();
-      generated.dispose();
       editorRef.current = null;
-      models.current = null;
     };
-  }, [setDumpText]);
+  }, [setDumpText, readable]);
 
-  // A text replaced from outside (a permalink, a scenario): load it without echoing it back.
-  useEffect(() => {
-    const model = models.current?.input;
-    if (model && model.getValue() !== dumpText) model.setValue(dumpText);
-  }, [dumpText]);
-
-  // YAML is highlighted as YAML; its generated dump fills the read-only tab.
-  useEffect(() => {
-    const m = models.current;
-    if (!m) return;
-    monaco.editor.setModelLanguage(m.input, yaml ? 'yaml' : LANGUAGE);
-    if (input.kind === 'kube-yaml' && m.generated.getValue() !== input.generated) m.generated.setValue(input.generated);
-  }, [yaml, input]);
-
+  // A dump replaced from outside (a permalink, a dropped file): load it without echoing it back.
   useEffect(() => {
     const editor = editorRef.current;
-    const m = models.current;
-    if (!editor || !m) return;
-    const model = shown === 'generated' ? m.generated : m.input;
-    if (editor.getModel() !== model) editor.setModel(model);
-    editor.updateOptions({ readOnly: shown === 'generated' });
-  }, [shown]);
+    if (!editor || bigDump) return;
+    const readOnly = editor.getOption(monaco.editor.EditorOption.readOnly);
+    if (!readOnly && editor.getValue() === dumpText) return;
+    setViewLines(null);
+    return swapModel(editorRef, dumpText, false, () => setModelVersion((v) => v + 1));
+  }, [dumpText, bigDump]);
+
+  // A big dump: once traced, show the chains the trace walks (the worker's slice), read-only.
+  useEffect(() => {
+    if (!bigDump || !result) return;
+    let cancel: (() => void) | undefined;
+    let current = true;
+    requestSlice()
+      .then((slice) => {
+        if (!current || slice === null) return;
+        cancel = swapModel(editorRef, slice, true, (model) => {
+          setViewLines(model.getLineCount());
+          setModelVersion((v) => v + 1);
+        });
+      })
+      .catch(() => {
+        // Overtaken by a newer trace: its own slice follows.
+      });
+    return () => {
+      current = false;
+      cancel?.();
+    };
+  }, [bigDump, result]);
 
   useEffect(() => {
-    const model = models.current?.input;
-    if (!model) return;
+    if (bigDump) setViewLines(null);
+  }, [bigDump]);
+
+  useEffect(() => {
+    const model = editorRef.current?.getModel();
+    if (!model || modelVersion < 0) return;
+    // In a big dump's view the parser's line numbers are not the view's.
+    const shown = bigDump ? [] : diagnostics;
     monaco.editor.setModelMarkers(
       model,
       'chainwalk',
-      diagnostics.map((d) => ({
-        severity: SEVERITY[d.severity],
+      shown.map((d) => ({
+        severity:
+          d.severity === 'error'
+            ? monaco.MarkerSeverity.Error
+            : d.severity === 'warning'
+              ? monaco.MarkerSeverity.Warning
+              : monaco.MarkerSeverity.Info,
         message: d.message,
         code: d.code,
         startLineNumber: d.span.line,
@@ -117,61 +262,119 @@ export default function EditorPane() {
         endColumn: d.span.column + Math.max(1, d.span.length),
       })),
     );
-  }, [diagnostics]);
+  }, [diagnostics, bigDump, modelVersion]);
 
-  // The current step: its rule in the dump (the generated one for YAML), and for YAML its Service.
   useEffect(() => {
-    const m = models.current;
     const editor = editorRef.current;
-    if (!m || !editor) return;
-    const ruleModel = yaml ? m.generated : m.input;
-    const otherModel = yaml ? m.input : m.generated;
-    const ruleKey = yaml ? 'generated' : 'input';
-    const otherKey = yaml ? 'input' : 'generated';
-    marks.current[ruleKey] = ruleModel.deltaDecorations(marks.current[ruleKey], line === null ? [] : [wholeLine(line)]);
-    const service = yaml && chain !== null ? input.services.find((s) => s.chains.includes(chain)) : undefined;
-    marks.current[otherKey] = otherModel.deltaDecorations(
-      marks.current[otherKey],
-      service ? [wholeLine(service.line), wholeLine(service.portLine)] : [],
-    );
-    const shownModel = editor.getModel();
-    if (shownModel === ruleModel && line !== null) editor.revealLineInCenterIfOutsideViewport(line);
-    if (shownModel === otherModel && service) editor.revealLineInCenterIfOutsideViewport(service.portLine);
-  }, [line, chain, yaml, input]);
+    const model = editor?.getModel();
+    if (!editor || !model || !decorations.current) return;
+    const line = rule && modelVersion >= 0 ? lineOf(model, rule, bigDump !== null) : null;
+    if (line === null || line > model.getLineCount()) {
+      decorations.current.clear();
+      return;
+    }
+    decorations.current.set([
+      { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
+    ]);
+    editor.revealLineInCenterIfOutsideViewport(line);
+  }, [rule, bigDump, modelVersion]);
+
+  // YAML is highlighted as YAML (the model may have been swapped in since).
+  useEffect(() => {
+    const model = editorRef.current?.getModel();
+    if (model && modelVersion >= 0) monaco.editor.setModelLanguage(model, yaml ? 'yaml' : LANGUAGE);
+  }, [yaml, modelVersion]);
 
   return (
-    <div className="flex h-full flex-col">
-      {yaml && (
-        <div className="flex gap-1 border-b border-slate-200 px-1 pt-1 text-xs dark:border-slate-800" role="tablist">
-          {(
-            [
-              ['input', 'Service YAML'],
-              ['generated', 'generated rules (read-only)'],
-            ] as const
-          ).map(([id, label]) => (
-            <button
-              key={id}
-              type="button"
-              role="tab"
-              aria-selected={shown === id}
-              onClick={() => setTab(id)}
-              className={`rounded-t px-2 py-1 ${shown === id ? 'bg-sky-100 font-medium dark:bg-sky-900' : 'text-slate-500'}`}
-            >
-              {label}
-            </button>
-          ))}
-          {shown === 'generated' && (
-            <button
-              type="button"
-              className="ml-auto px-2 py-1 text-slate-500 hover:text-slate-900 dark:hover:text-slate-100"
-              onClick={() => void navigator.clipboard.writeText(models.current?.generated.getValue() ?? '')}
-            >
-              Copy
-            </button>
-          )}
-        </div>
-      )}
-      <div ref={host} className="min-h-[20rem] w-full flex-1" data-testid="editor" data-tab={shown} />
+    <div className="flex h-full min-h-[28rem] w-full flex-col">
+      {bigDump && <BigDumpBanner bigDump={bigDump} viewLines={viewLines} />}
+      {yaml && <GeneratedTabs shown={shown} setTab={setTab} generated={input.generated} />}
+      <div
+        ref={host}
+        className={`min-h-0 w-full flex-1 ${shown === 'input' ? '' : 'hidden'}`}
+        data-testid={shown === 'input' ? 'editor' : 'editor-hidden'}
+        data-tab="input"
+      />
+      {yaml && shown === 'generated' && <GeneratedView text={input.generated} line={netfilterRule?.line ?? null} />}
     </div>
   );
+}
+
+function GeneratedTabs(props: {
+  shown: 'input' | 'generated';
+  setTab: (tab: 'input' | 'generated') => void;
+  generated: string;
+}) {
+  return (
+    <div className="flex gap-1 border-b border-slate-200 px-1 pt-1 text-xs dark:border-slate-800" role="tablist">
+      {(
+        [
+          ['input', 'Service YAML'],
+          ['generated', 'generated rules (read-only)'],
+        ] as const
+      ).map(([id, label]) => (
+        <button
+          key={id}
+          type="button"
+          role="tab"
+          aria-selected={props.shown === id}
+          onClick={() => props.setTab(id)}
+          className={`rounded-t px-2 py-1 ${props.shown === id ? 'bg-sky-100 font-medium dark:bg-sky-900' : 'text-slate-500'}`}
+        >
+          {label}
+        </button>
+      ))}
+      {props.shown === 'generated' && (
+        <button
+          type="button"
+          className="ml-auto px-2 py-1 text-slate-500 hover:text-slate-900 dark:hover:text-slate-100"
+          onClick={() => void navigator.clipboard.writeText(props.generated)}
+        >
+          Copy
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** The iptables-save generated from the YAML, read-only, with the current step's rule marked. */
+function GeneratedView({ text, line }: { text: string; line: number | null }) {
+  const host = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  useEffect(() => {
+    if (!host.current) return;
+    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const editor = monaco.editor.create(host.current, {
+      value: '',
+      language: LANGUAGE,
+      readOnly: true,
+      theme: dark ? 'vs-dark' : 'vs',
+      automaticLayout: true,
+      minimap: { enabled: false },
+      fontSize: 12,
+      ariaLabel: 'the iptables-save generated from the YAML',
+      scrollBeyondLastLine: false,
+    });
+    editorRef.current = editor;
+    decorations.current = editor.createDecorationsCollection();
+    return () => {
+      editor.dispose();
+      editorRef.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor || !decorations.current) return;
+    if (editor.getValue() !== text) editor.setValue(text);
+    if (line === null) {
+      decorations.current.clear();
+      return;
+    }
+    decorations.current.set([
+      { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
+    ]);
+    editor.revealLineInCenterIfOutsideViewport(line);
+  }, [line, text]);
+  return <div ref={host} className="min-h-0 w-full flex-1" data-testid="editor" data-tab="generated" />;
 }

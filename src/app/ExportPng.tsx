@@ -1,4 +1,3 @@
-import { Panel } from '@xyflow/react';
 import { useState } from 'react';
 import { type Graph, graphToSvg } from '../graph';
 import { useAppStore } from './store';
@@ -56,15 +55,13 @@ export function ExportPng({ graph }: { graph: Graph }) {
     }
   };
   return (
-    <Panel position="top-left">
-      <button
-        type="button"
-        disabled={busy}
-        onClick={() => void exportPng()}
-        className="rounded border border-slate-300 bg-white/90 px-2 py-1 text-xs shadow disabled:opacity-50 dark:border-slate-700 dark:bg-slate-900/90"
-      >
-        {busy ? 'Exporting…' : 'Export PNG'}
-      </button>
-    </Panel>
+    <button
+      type="button"
+      disabled={busy}
+      onClick={() => void exportPng()}
+      className="rounded border border-slate-300 bg-white/90 px-2 py-1 text-xs shadow disabled:opacity-50 dark:border-slate-700 dark:bg-slate-900/90"
+    >
+      {busy ? 'Exporting…' : 'Export PNG'}
+    </button>
   );
 }

@@ -1,26 +1,65 @@
-import { useEffect, useRef } from 'react';
-import { type EngineClient, StaleRequestError, startEngine } from '../worker';
-import { useAppStore } from './store';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { SearchHit } from '../graph';
+import {
+  type EngineClient,
+  type KubeInputOptions,
+  type ParseResponse,
+  StaleRequestError,
+  startEngine,
+  type TraceResponse,
+} from '../worker';
+import { type BigDump, useAppStore } from './store';
 
 /**
- * Keeps the engine worker in step with the page: every edit re-parses, then traces the packet and
- * builds the graph. Newer edits overtake older work (the client rejects it as stale, ignored here).
+ * Keeps the engine worker in step with the page: an edit re-parses; a new packet, node or path
+ * only re-traces the ruleset the worker already holds. Newer requests overtake older work (the
+ * client rejects it as stale, ignored here).
  */
 /** The running engine, for one-off requests outside the edit loop (a slice for sharing). */
 let running: EngineClient | null = null;
 
 /** The last good dump cut down to the chains the current trace walks. */
-export async function requestSlice(): Promise<string | null> {
-  if (!running) return null;
-  const r = await running.request({ kind: 'slice' });
-  return r.text;
+let slicing: Promise<string> | null = null;
+export function requestSlice(): Promise<string | null> {
+  if (!running) return Promise.resolve(null);
+  // One request serves every caller that asks meanwhile (the editor's view, Share): a second
+  // request would make the first stale.
+  slicing ??= running
+    .request({ kind: 'slice' })
+    .then((r) => r.text)
+    .finally(() => {
+      slicing = null;
+    });
+  return slicing;
 }
+
+/** Chains of the dump in use that mention `query` (a chain name, Service, IP or port). */
+export async function requestSearch(query: string): Promise<SearchHit[]> {
+  if (!running) return [];
+  return (await running.request({ kind: 'search', query })).hits;
+}
+
+/** The parse of the page's dump: a big one is read by the worker and checked after it is traced. */
+function parseRequest(dumpText: string, bigDump: BigDump | null, nodeIP: string | undefined, kube: KubeInputOptions) {
+  if (!bigDump) return { kind: 'parse', text: dumpText, nodeIP, kube } as const;
+  const { source } = bigDump;
+  return typeof source === 'string'
+    ? ({ kind: 'parse', text: source, nodeIP, checkRules: false } as const)
+    : ({ kind: 'parse', text: '', file: source, nodeIP, checkRules: false } as const);
+}
+
+const ignoreStale = (error: unknown) => {
+  if (!(error instanceof StaleRequestError)) throw error;
+};
 
 export function useEngine(): void {
   const client = useRef<EngineClient | null>(null);
-  /** The text whose inferred node IPs were taken into the context. */
-  const adopted = useRef<string | null>(null);
+  /** The parse of the current input, shared by every trace of it. */
+  const [parsing, setParsing] = useState<Promise<ParseResponse> | null>(null);
+  /** The revision whose rules are still to be checked (a big dump), or null. */
+  const unchecked = useRef<number | null>(null);
   const dumpText = useAppStore((s) => s.dumpText);
+  const bigDump = useAppStore((s) => s.bigDump);
   const packet = useAppStore((s) => s.packet);
   const setEngine = useAppStore((s) => s.setEngine);
   const setGraph = useAppStore((s) => s.setGraph);
@@ -28,9 +67,25 @@ export function useEngine(): void {
   const setPresets = useAppStore((s) => s.setPresets);
   const setDiagnostics = useAppStore((s) => s.setDiagnostics);
   const pathIndex = useAppStore((s) => s.pathIndex);
+  const expanded = useAppStore((s) => s.expanded);
+  const focus = useAppStore((s) => s.focus);
   const context = useAppStore((s) => s.context);
+  const nodeIP = context.nodeIPs?.[0]?.split('/')[0];
   const kubeOptions = useAppStore((s) => s.kubeOptions);
+  const podCIDR = context.podCIDR;
   const setInput = useAppStore((s) => s.setInput);
+  /** The text whose inferred node IPs were taken into the context. */
+  const adopted = useRef<string | null>(null);
+  /** The last trace, with the parse it is of: what the graph effect draws. */
+  const [traced, setTraced] = useState<{ parsed: ParseResponse; response: TraceResponse } | null>(null);
+  /** Reports a failure of a request that is still wanted (stale ones are expected, not failures). */
+  const failed = useCallback(
+    (wanted: () => boolean) => (error: unknown) => {
+      if (!wanted() || error instanceof StaleRequestError) return;
+      setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+    },
+    [setEngine],
+  );
 
   useEffect(() => {
     const engine = startEngine();
@@ -43,67 +98,98 @@ export function useEngine(): void {
     };
   }, []);
 
+  // A new input (or node IP, which the presets aim at): parse it once.
   useEffect(() => {
     const engine = client.current;
     if (!engine) return;
+    setEngine({ status: 'working' });
+    const parse = engine.request(parseRequest(dumpText, bigDump, nodeIP, { ...kubeOptions, podCIDR }));
+    setParsing(parse);
+    parse
+      .then((parsed) => {
+        setInput(parsed.input);
+        // The paste shows the node's IPs (IPVS NodePort services): use them, once per new text.
+        const inferred = parsed.node.nodeIPs;
+        if (inferred.length > 0 && adopted.current !== dumpText) {
+          adopted.current = dumpText;
+          const { context: now, setContext } = useAppStore.getState();
+          if (inferred.join() !== (now.nodeIPs ?? []).map((ip) => ip.split('/')[0]).join())
+            setContext({ ...now, nodeIPs: inferred });
+        }
+        setPresets(parsed.presets);
+        setDiagnostics(parsed.diagnostics);
+        setEngine({
+          summary: parsed.summary,
+          errors: parsed.errors,
+          kept: parsed.kept,
+          mode: parsed.node.mode,
+          ms: { parse: parsed.ms },
+        });
+        unchecked.current = bigDump && !parsed.kept ? parsed.revision : null;
+      })
+      .catch(ignoreStale)
+      .catch((error: unknown) => {
+        setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+      });
+  }, [dumpText, bigDump, nodeIP, kubeOptions, podCIDR, setEngine, setPresets, setDiagnostics, setInput]);
+
+  // Trace the packet through the parsed ruleset.
+  useEffect(() => {
+    const engine = client.current;
+    const parse = parsing;
+    if (!engine || !parse) return;
     let current = true;
     setEngine({ status: 'working' });
     (async () => {
-      const parsed = await engine.request({
-        kind: 'parse',
-        text: dumpText,
-        nodeIP: context.nodeIPs?.[0]?.split('/')[0],
-        kube: { ...kubeOptions, podCIDR: context.podCIDR },
-      });
-      setInput(parsed.input);
-      // The paste shows the node's IPs (IPVS NodePort services): use them, once per new text.
-      const inferred = parsed.node.nodeIPs;
-      if (inferred.length > 0 && adopted.current !== dumpText) {
-        adopted.current = dumpText;
-        const now = context.nodeIPs?.map((ip) => ip.split('/')[0]) ?? [];
-        if (inferred.join() !== now.join()) {
-          useAppStore.getState().setContext({ ...context, nodeIPs: inferred });
-          return;
-        }
-      }
-      setPresets(parsed.presets);
-      setDiagnostics(parsed.diagnostics);
-      setEngine({ summary: parsed.summary, errors: parsed.errors, kept: parsed.kept, mode: parsed.node.mode });
-      const traced = await engine.request({ kind: 'trace', packet, context });
-      setResult(traced.result, traced.rules);
-      const likeliest = [...traced.result.paths].sort((a, b) => b.probability - a.probability)[0];
-      setEngine({
-        trace: likeliest && { paths: traced.result.paths.length, likeliest },
-      });
+      const parsed = await parse;
+      if (!current) return;
+      const response = await engine.request({ kind: 'trace', packet, context });
+      if (!current) return;
+      setResult(response.result, response.rules);
+      const likeliest = [...response.result.paths].sort((a, b) => b.probability - a.probability)[0];
+      const ms = { ...useAppStore.getState().engine.ms, trace: response.ms };
+      setEngine({ trace: likeliest && { paths: response.result.paths.length, likeliest }, ms });
+      setTraced({ parsed, response });
+    })().catch(failed(() => current));
+    return () => {
+      current = false;
+    };
+  }, [parsing, packet, context, setEngine, setResult, failed]);
+
+  // Draw the chosen path of the trace (a new path only redraws); a big dump's rules are checked last.
+  useEffect(() => {
+    const engine = client.current;
+    if (!engine || !traced) return;
+    let current = true;
+    const { parsed, response } = traced;
+    (async () => {
       const built = await engine.request({
         kind: 'graph',
-        path: Math.min(pathIndex, Math.max(0, traced.result.paths.length - 1)),
+        path: Math.min(pathIndex, Math.max(0, response.result.paths.length - 1)),
+        options: { expand: expanded, reveal: focus ? [focus] : [] },
       });
+      if (!current) return;
       const { nodes, edges, groups } = built.graph;
       setGraph(built.graph);
       setEngine({
         status: 'ready',
         graph: { nodes: nodes.length, edges: edges.length, groups: groups.length },
+        ms: { ...useAppStore.getState().engine.ms, graph: built.ms },
         message: undefined,
       });
-    })().catch((error: unknown) => {
-      if (!current || error instanceof StaleRequestError) return;
-      setEngine({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
-    });
+      if (unchecked.current !== parsed.revision) return;
+      unchecked.current = null;
+      const checked = await engine.request({ kind: 'check' });
+      // Unless a newer input has taken over meanwhile (its diagnostics replaced these).
+      if (useAppStore.getState().diagnostics !== parsed.diagnostics) return;
+      setDiagnostics([...useAppStore.getState().diagnostics, ...checked.diagnostics]);
+      setEngine({
+        errors: parsed.errors + checked.errors,
+        ms: { ...useAppStore.getState().engine.ms, check: checked.ms },
+      });
+    })().catch(failed(() => current));
     return () => {
       current = false;
     };
-  }, [
-    dumpText,
-    packet,
-    context,
-    kubeOptions,
-    pathIndex,
-    setEngine,
-    setGraph,
-    setResult,
-    setPresets,
-    setDiagnostics,
-    setInput,
-  ]);
+  }, [traced, pathIndex, expanded, focus, setEngine, setGraph, setDiagnostics, failed]);
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
-import { COMFORTABLE_LINK, decodePermalink, encodePermalink, traceToMarkdown } from '../share';
+import { COMFORTABLE_LINK, decodePermalink, encodePermalink, type ShareStateV1, traceToMarkdown } from '../share';
 import { requestSlice } from './engine';
+import { downloadTraceFile, TRACE_FILE_NAME } from './files';
 import { useAppStore } from './store';
 
 /** Opens the trace a permalink holds (on load and when the fragment changes); a bad link says why and keeps the sample. */
@@ -23,32 +24,57 @@ export function usePermalink(): void {
   }, [restore, setNotice]);
 }
 
-/** Puts the current trace in the address bar (and on the clipboard when the browser allows). */
+/**
+ * A text this long cannot make a comfortable link (iptables text deflates about 10:1, and base64
+ * adds a third): don't spend a long main-thread task compressing it, offer the file at once.
+ */
+const HOPELESS_LINK_TEXT = 40 * COMFORTABLE_LINK;
+
+/**
+ * Puts the current trace in the address bar (and on the clipboard when the browser allows). A link
+ * that would be too long holds only the chains the trace walks; if even that is too long, the
+ * trace is downloaded as a trace file to drop back onto the page.
+ */
 export async function shareCurrentTrace(): Promise<void> {
-  const { dumpText, context, packet, pathIndex, step, setNotice, input, kubeOptions } = useAppStore.getState();
-  const yaml = input.kind === 'kube-yaml';
-  const link = (text: string, asDump: boolean) =>
-    `${window.location.origin}${window.location.pathname}#${encodePermalink({
-      kind: asDump ? 'iptables-save' : input.kind,
-      text,
-      ...(asDump || !yaml ? {} : { kube: kubeOptions }),
-      context,
-      packet,
-      path: pathIndex,
-      step,
-    })}`;
-  let url = link(dumpText, false);
-  let sliced = false;
-  if (url.length > COMFORTABLE_LINK) {
+  const { dumpText, bigDump, context, packet, pathIndex, step, setNotice, input, kubeOptions } = useAppStore.getState();
+  const yaml = input.kind === 'kube-yaml' && !bigDump;
+  // YAML travels as YAML with kube-proxy's options; a slice of it is the generated dump.
+  const state = (text: string): ShareStateV1 => ({
+    ...(yaml && text === dumpText ? { kind: 'kube-yaml', kube: kubeOptions } : { kind: 'iptables-save' }),
+    text,
+    context,
+    packet,
+    path: pathIndex,
+    step,
+  });
+  const link = (text: string) => `${window.location.origin}${window.location.pathname}#${encodePermalink(state(text))}`;
+  // A big dump is only in the worker: its slice is what can leave.
+  let text: string | null = bigDump ? await requestSlice().catch(() => null) : dumpText;
+  if (text === null) {
+    setNotice('There is no trace to share yet: wait for the packet’s path to show.');
+    return;
+  }
+  let sliced = bigDump !== null;
+  let url = text.length > HOPELESS_LINK_TEXT ? null : link(text);
+  if (!sliced && (url === null || url.length > COMFORTABLE_LINK)) {
     // Too long for a ticket or a chat: share only the chains this trace walks (a valid dump that walks it the same way).
     const slice = await requestSlice().catch(() => null);
-    if (slice) {
-      const shorter = link(slice, true);
-      if (shorter.length < url.length) {
-        url = shorter;
-        sliced = true;
-      }
+    if (slice && slice.length < text.length) {
+      text = slice;
+      sliced = true;
+      url = slice.length > HOPELESS_LINK_TEXT ? null : link(slice);
     }
+  }
+  const what = sliced
+    ? 'only the chains this trace walks, as a valid dump, with the node, the packet, the path and the step'
+    : `the ${yaml ? 'YAML and kube-proxy’s options' : 'dump'}, the node, the packet, the path and the step`;
+  if (url === null || url.length > COMFORTABLE_LINK) {
+    downloadTraceFile(state(text));
+    const size = url === null ? '' : ` (${url.length.toLocaleString('en')} characters)`;
+    setNotice(
+      `A link would be too long${size} for a ticket or a chat, so the trace was downloaded as ${TRACE_FILE_NAME}: it holds ${what}. Drop it onto chainwalk to open the same trace. Nothing was sent anywhere.`,
+    );
+    return;
   }
   window.history.replaceState(null, '', url.slice(url.indexOf('#')));
   let copied = false;
@@ -60,12 +86,7 @@ export async function shareCurrentTrace(): Promise<void> {
   }
   const size = `${url.length.toLocaleString('en')} characters`;
   const where = copied ? 'copied (and in the address bar)' : 'in the address bar';
-  const what = sliced
-    ? 'it holds only the chains this trace walks, as a valid dump, with the node, the packet, the path and the step'
-    : `it holds the ${yaml ? 'YAML and kube-proxy’s options' : 'dump'}, the node, the packet, the path and the step`;
-  setNotice(
-    `Link ${where}, ${size}: ${what}. Nothing was sent anywhere.${url.length > COMFORTABLE_LINK ? ' It is still long for most tickets and chats: “Copy as Markdown” gives a shorter record.' : ''}`,
-  );
+  setNotice(`Link ${where}, ${size}: it holds ${what}. Nothing was sent anywhere.`);
 }
 
 /** The chosen path as Markdown for a ticket: on the clipboard, or offered as a file. */

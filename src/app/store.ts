@@ -17,7 +17,24 @@ export interface EngineView {
   graph?: { nodes: number; edges: number; groups: number };
   /** kube-proxy's mode as the paste shows it. */
   mode?: 'ipvs' | 'iptables';
+  /** How long the worker took per stage for the input on show, in ms. */
+  ms?: Partial<Record<'parse' | 'trace' | 'graph' | 'check', number>>;
   message?: string;
+}
+
+/**
+ * Above this many bytes a dump stays out of the editor and off the main thread: Monaco would block
+ * the page for 100–600 ms taking it (shared/notes/ui-research.md §8), so the worker reads it.
+ */
+export const BIG_DUMP_BYTES = 4 << 20;
+
+/** A dump too big for the editor: the worker reads it from a file or the clipboard; the editor shows a read-only view. */
+export interface BigDump {
+  /** A dropped file or a clipboard blob; a string only when the browser gave no other way (a paste without clipboard permission). */
+  source: Blob | string;
+  bytes: number;
+  from: 'clipboard' | 'file';
+  name?: string;
 }
 
 // One store for the page. Components read it through narrow selectors, e.g. useAppStore((s) => s.dumpText).
@@ -32,6 +49,9 @@ export interface AppState {
   /** kube-proxy's options for YAML input. */
   kubeOptions: KubeInputOptions;
   setKubeOptions: (kubeOptions: KubeInputOptions) => void;
+  /** The dump in use when it is too big for the editor (then `dumpText` is not it). */
+  bigDump: BigDump | null;
+  loadBigDump: (bigDump: BigDump) => void;
   packet: Packet;
   engine: EngineView;
   setEngine: (update: Partial<EngineView>) => void;
@@ -64,6 +84,12 @@ export interface AppState {
   /** The node the packet walks through (overrides of the engine's defaults). */
   context: Partial<NodeContext>;
   setContext: (context: Partial<NodeContext>) => void;
+  /** Group node ids the user unfolded on the canvas. */
+  expanded: string[];
+  toggleGroup: (id: string) => void;
+  /** The node a search jumped to (a chain is revealed even if its family is folded), or null. */
+  focus: string | null;
+  setFocus: (focus: string | null) => void;
   /** A message for the whole page (a bad link, a copied link…), or null. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
@@ -80,11 +106,20 @@ export interface AppState {
 
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
-  setDumpText: (dumpText) => set({ dumpText }),
+  setDumpText: (dumpText) => set({ dumpText, bigDump: null, expanded: [], focus: null }),
   input: { kind: 'iptables-save' },
   setInput: (input) => set({ input }),
   kubeOptions: { exampleEndpoints: 2, clusterCIDR: '10.244.0.0/16', masqueradeAll: false },
   setKubeOptions: (kubeOptions) => set({ kubeOptions }),
+  bigDump: null,
+  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0, expanded: [], focus: null }),
+  expanded: [],
+  toggleGroup: (id) =>
+    set((state) => ({
+      expanded: state.expanded.includes(id) ? state.expanded.filter((g) => g !== id) : [...state.expanded, id],
+    })),
+  focus: null,
+  setFocus: (focus) => set({ focus }),
   packet: samplePacket,
   engine: { status: 'starting', errors: 0, kept: false },
   setEngine: (update) => set((state) => ({ engine: { ...state.engine, ...update } })),
@@ -119,6 +154,9 @@ export const useAppStore = create<AppState>()((set) => ({
     set((state) => ({
       dumpText: text,
       kubeOptions: kube ? { ...state.kubeOptions, ...kube } : state.kubeOptions,
+      bigDump: null,
+      expanded: [],
+      focus: null,
       context,
       packet,
       pathIndex: path,

@@ -272,6 +272,25 @@ describe('on a budget', () => {
     expect(small.edges.some((e) => e.source === nat('KUBE-SVC-BEA4T34QEWGUELNC') && e.target === sep)).toBe(true);
   });
 
+  it('reveals a folded chain by id (a search hit), and nothing else changes', () => {
+    // A KUBE-SEP chain the small graph folds into its group.
+    const target =
+      ruleset.tables
+        .find((t) => t.name === 'nat')
+        ?.chains.map((c) => nat(c.name))
+        .find((id) => id.includes('KUBE-SEP-') && !small.nodes.some((n) => n.id === id)) ?? '';
+    expect(small.nodes.some((n) => n.id === target)).toBe(false);
+    const revealed = buildGraph(ruleset, path, {
+      maxNodes: 45,
+      neighboursPerChain: 1,
+      layout: false,
+      reveal: [target, nat('KUBE-NO-SUCH-CHAIN'), 'g:4:nat:SEP'],
+    });
+    expectWellFormed(revealed, 45);
+    expect(chain(revealed, target).kind).toBe('chain');
+    for (const id of small.path) expect(revealed.path).toContain(id);
+  });
+
   it('expands a group by id as far as the budget allows', () => {
     const expanded = buildGraph(ruleset, path, { maxNodes: 60, neighboursPerChain: 1, layout: false, expand: [sep] });
     expectWellFormed(expanded, 60);

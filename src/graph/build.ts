@@ -182,6 +182,7 @@ function chooseVisible(
   budget: number,
   expand: ReadonlySet<string>,
   neighboursPerChain: number,
+  reveal: readonly number[],
 ): Uint8Array {
   const visible = new Uint8Array(index.count);
   let left = budget;
@@ -200,6 +201,7 @@ function chooseVisible(
     return visible;
   }
   for (const g of marks.chains) show(g);
+  for (const g of reveal) show(g);
   for (const g of userChains) if (!isFamilyKind(index.kind[g])) show(g);
   const groupOf = (g: number) => index.groupIds[index.group[g]];
   if (expand.size > 0) for (const g of userChains) if (expand.has(groupOf(g))) show(g);
@@ -233,6 +235,20 @@ function chooseVisible(
     for (const g of members) show(g);
   }
   return visible;
+}
+
+/** The global chain numbers of chain node ids (unknown ids are left out). */
+function chainsOf(ruleset: Ruleset, index: ChainIndex, ids: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const id of ids) {
+    const [c, family, table, ...name] = id.split(':');
+    if (c !== 'c') continue;
+    ruleset.tables.forEach((t, k) => {
+      const at = String(t.family) === family && t.name === table ? t.chainIndex.get(name.join(':')) : undefined;
+      if (at !== undefined) out.push(index.offsets[k] + at);
+    });
+  }
+  return out;
 }
 
 export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOptions = {}): Graph {
@@ -361,6 +377,7 @@ export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOp
     budget,
     new Set(options.expand ?? []),
     options.neighboursPerChain ?? 8,
+    chainsOf(ruleset, index, options.reveal ?? []),
   );
 
   const userNodes: ChainNode[] = [];

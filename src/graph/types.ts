@@ -122,6 +122,8 @@ export interface GraphOptions {
   maxNodes?: number;
   /** Group ids to expand (as many of their chains as the budget allows). */
   expand?: readonly string[];
+  /** Chain node ids (`c:4:nat:KUBE-SEP-…`) to show as chains even when their family is folded: a search's hits. */
+  reveal?: readonly string[];
   /** Neighbours of a path chain shown on big dumps, per chain (default 8). */
   neighboursPerChain?: number;
   /** Lay user chains out with dagre (default true; tests of structure may skip it). */

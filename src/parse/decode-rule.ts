@@ -3,6 +3,7 @@ import type {
   BitsMatch,
   Chain,
   Cidr,
+  Diagnostic,
   Family,
   IfaceMatch,
   Match,
@@ -17,7 +18,7 @@ import type {
   Target,
 } from '../model';
 import { parseCidr, parseIp } from './address';
-import type { DiagnosticSink } from './diagnostics';
+import { DiagnosticSink } from './diagnostics';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
   ADDRTYPES,
@@ -924,6 +925,16 @@ export function getRule(ruleset: Ruleset, id: number): Rule {
 /** Decodes rule `id` only to report its problems (nothing is kept). */
 export function checkRule(ruleset: Ruleset, id: number, sink: DiagnosticSink): void {
   decodeRule(ruleset, id, sink);
+}
+
+/**
+ * The `checkRules` pass of parseIptablesSave on a ruleset parsed without it: every rule decoded
+ * once for its bad option values. A big dump is traced first and checked after.
+ */
+export function checkAllRules(ruleset: Ruleset): Diagnostic[] {
+  const sink = new DiagnosticSink();
+  for (let id = 0; id < ruleset.rules.count; id++) checkRule(ruleset, id, sink);
+  return sink.finish();
 }
 
 export function findTable(ruleset: Ruleset, family: Family, name: TableName): Table | undefined {

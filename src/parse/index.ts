@@ -4,7 +4,7 @@
 // Out: every table, chain, rule, set and virtual service that could be read, and a Diagnostic per problem.
 
 export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
-export { findChain, findTable, getRule, ruleLocation } from './decode-rule';
+export { checkAllRules, findChain, findTable, getRule, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
 export { formatIpsetSave, type IpsetParseResult, parseIpsetSave } from './ipset-save';
 export { type ParseOptions, type ParseResult, parseIptablesSave } from './iptables-save';

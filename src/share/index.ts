@@ -17,8 +17,11 @@ export {
   COMFORTABLE_LINK,
   type DecodeResult,
   decodePermalink,
+  decodeTraceFile,
   encodePermalink,
+  encodeTraceFile,
   MAX_FRAGMENT,
+  MAX_TRACE_FILE,
   type ShareKubeOptions,
   type ShareStateV1,
 } from './permalink';

@@ -1,6 +1,13 @@
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { decodePermalink, encodePermalink, type ShareStateV1 } from '.';
+import {
+  decodePermalink,
+  decodeTraceFile,
+  encodePermalink,
+  encodeTraceFile,
+  MAX_TRACE_FILE,
+  type ShareStateV1,
+} from '.';
 
 const state: ShareStateV1 = {
   kind: 'iptables-save',
@@ -78,5 +85,41 @@ describe('permalinks of Service YAML', () => {
     expect(r).toEqual({ ok: true, state: yaml });
     const bad = decodePermalink(encodePermalink({ ...yaml, kube: { exampleEndpoints: 1000 } }));
     expect(bad).toEqual({ ok: false, message: expect.stringMatching(/example endpoints is not 0 to 16/) });
+  });
+});
+
+describe('trace files', () => {
+  it('round-trip exactly what a link holds', () => {
+    const file = encodeTraceFile(state);
+    expect(JSON.parse(file)).toMatchObject({ format: 'chainwalk-trace', version: 1, packet: state.packet });
+    expect(decodeTraceFile(file)).toEqual({ ok: true, state });
+  });
+
+  const refused: [string, string, RegExp][] = [
+    ['text that is not JSON', '*nat\nCOMMIT\n', /not JSON/],
+    ['a file cut short', encodeTraceFile(state).slice(0, 80), /not JSON/],
+    ['JSON of another kind', JSON.stringify({ name: 'package.json' }), /not a chainwalk trace file/],
+    ['JSON that is not an object', '[1, 2, 3]', /not a chainwalk trace file/],
+    ['a newer version', JSON.stringify({ format: 'chainwalk-trace', version: 2 }), /newer chainwalk \(version 2\)/],
+    [
+      'a port out of range',
+      encodeTraceFile({ ...state, packet: { ...state.packet, dport: 70000 } }),
+      /trace file is damaged: a port is out of range/,
+    ],
+    [
+      'a missing dump',
+      JSON.stringify({ format: 'chainwalk-trace', version: 1, kind: 'iptables-save' }),
+      /dump is missing/,
+    ],
+  ];
+  it.each(refused)('refuse %s, with a message', (_, text, message) => {
+    const r = decodeTraceFile(text);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(message);
+  });
+
+  it('refuse a file over the size bound before parsing it', () => {
+    const r = decodeTraceFile(' '.repeat(MAX_TRACE_FILE + 1));
+    expect(r).toEqual({ ok: false, message: expect.stringMatching(/larger than 64 MB/) });
   });
 });

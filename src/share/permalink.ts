@@ -82,8 +82,8 @@ const CONTEXT_LISTS = ['nodeIPs', 'localAddresses'] as const;
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
 const isShortString = (v: unknown, max = 256): v is string => typeof v === 'string' && v.length <= max;
 
-function validate(value: unknown): DecodeResult {
-  const fail = (message: string): DecodeResult => ({ ok: false, message: `This link is damaged: ${message}.` });
+function validate(value: unknown, what: 'link' | 'trace file' = 'link'): DecodeResult {
+  const fail = (message: string): DecodeResult => ({ ok: false, message: `This ${what} is damaged: ${message}.` });
   if (typeof value !== 'object' || value === null) return fail('it holds no trace');
   const v = value as Record<string, unknown>;
   if (v.kind !== 'iptables-save' && v.kind !== 'kube-yaml') return fail(`unknown input kind ${JSON.stringify(v.kind)}`);
@@ -194,4 +194,37 @@ export function decodePermalink(fragment: string): DecodeResult {
     return { ok: false, message: 'This link is damaged: it does not unpack (was it cut short?).' };
   }
   return validate(json);
+}
+
+// Trace files: what a link holds, as a JSON file to download and drop back onto the page, for
+// traces whose link would be too long to paste anywhere. The same schema and the same checks.
+
+/** What a trace file says it is, so a dropped JSON file of any other kind is refused by name. */
+export const TRACE_FILE_FORMAT = 'chainwalk-trace';
+/** A bigger file is refused before it is parsed (the same bound as a link's inflated size). */
+export const MAX_TRACE_FILE = MAX_INFLATED;
+
+/** The text of a trace file: `{"format":"chainwalk-trace","version":1, …the link's state}`. */
+export function encodeTraceFile(state: ShareStateV1): string {
+  return `${JSON.stringify({ format: TRACE_FILE_FORMAT, version: 1, ...state }, null, 1)}\n`;
+}
+
+/** Reads a trace file's text: bounded, then validated field by field as a link is. */
+export function decodeTraceFile(text: string): DecodeResult {
+  if (text.length > MAX_TRACE_FILE)
+    return { ok: false, message: 'This file is larger than 64 MB: it is not a chainwalk trace file.' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'This file is not a chainwalk trace: it is not JSON (was it cut short?).' };
+  }
+  const v = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  if (v.format !== TRACE_FILE_FORMAT) return { ok: false, message: 'This JSON file is not a chainwalk trace file.' };
+  if (v.version !== 1)
+    return {
+      ok: false,
+      message: `This trace file was made by a newer chainwalk (version ${JSON.stringify(v.version)}); this one reads version 1.`,
+    };
+  return validate(json, 'trace file');
 }

@@ -5,7 +5,8 @@ import type { EngineRequest, EngineResponse, RequestKind, ResponseOf, Unnumbered
 /** What the client needs of a Worker (a real one, or a fake in tests). */
 export interface EngineWorker {
   postMessage(message: EngineRequest): void;
-  addEventListener(type: 'message', listener: (event: { data: EngineResponse }) => void): void;
+  /** A response arrives as an object, or as its JSON text (what the real worker sends). */
+  addEventListener(type: 'message', listener: (event: { data: EngineResponse | string }) => void): void;
   terminate(): void;
 }
 
@@ -39,7 +40,8 @@ export function createEngineClient(worker: EngineWorker): EngineClient {
   const pending = new Map<number, Pending>();
   const latest = new Map<RequestKind, number>();
 
-  worker.addEventListener('message', ({ data }) => {
+  worker.addEventListener('message', (event) => {
+    const data: EngineResponse = typeof event.data === 'string' ? JSON.parse(event.data) : event.data;
     const waiting = pending.get(data.id);
     if (!waiting) return; // stale: already rejected
     pending.delete(data.id);

@@ -151,6 +151,40 @@ describe('handle', () => {
   });
 });
 
+describe('checking a big dump after tracing it', () => {
+  const badValues =
+    '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 99999 -j ACCEPT\n-A INPUT -s 10.0.0.300/32 -j DROP\nCOMMIT\n';
+
+  it('a parse without checkRules reports no bad option values; the check request reports what a checked parse does', () => {
+    const checked = run([{ id: 1, kind: 'parse', text: badValues }]).responses[0];
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: badValues, checkRules: false },
+      { id: 2, kind: 'check' },
+    ]);
+    const [unchecked, check] = responses;
+    expect(unchecked).toMatchObject({ kind: 'parse', errors: 0, kept: false });
+    expect(check).toMatchObject({ kind: 'check', errors: 2, revision: 1 });
+    expect(check.kind === 'check' && check.diagnostics).toEqual(checked.kind === 'parse' && checked.diagnostics);
+  });
+
+  it('cannot check before anything is parsed', () => {
+    expect(run([{ id: 1, kind: 'check' }]).responses[0]).toMatchObject({ kind: 'error', request: 'check' });
+  });
+});
+
+describe('search', () => {
+  it('finds the chains of the ruleset in use that mention a cluster IP', () => {
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: dump },
+      { id: 2, kind: 'search', query: '10.96.10.30', limit: 3 },
+    ]);
+    const found = responses[1];
+    expect(found).toMatchObject({ kind: 'search', query: '10.96.10.30', revision: 1 });
+    expect(found.kind === 'search' && found.hits.length).toBeGreaterThan(0);
+    expect(found.kind === 'search' && found.hits.length).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('nextRequest', () => {
   const parse = (id: number): EngineRequest => ({ id, kind: 'parse', text: `#${id}` });
   const trace = (id: number): EngineRequest => ({ id, kind: 'trace', packet: podToApi });
@@ -189,12 +223,13 @@ describe('the engine loop', () => {
 
 describe('the client', () => {
   /** A worker whose loop runs on microtasks, like a real one would on its own thread. */
-  function fakeWorker(): EngineWorker & { terminated: boolean } {
-    const listeners: ((event: { data: EngineResponse }) => void)[] = [];
+  function fakeWorker(as: 'clone' | 'json' = 'clone'): EngineWorker & { terminated: boolean } {
+    const listeners: ((event: { data: EngineResponse | string }) => void)[] = [];
     const loop = createEngineLoop({
       post: (data) => {
-        // Responses cross by structured clone, as they would between threads.
-        for (const listener of listeners) listener({ data: structuredClone(data) });
+        // Responses cross by structured clone, or as JSON text as engine.worker.ts sends them.
+        for (const listener of listeners)
+          listener({ data: as === 'json' ? JSON.stringify(data) : structuredClone(data) });
       },
       schedule: (turn) => setTimeout(turn, 0),
     });
@@ -216,6 +251,19 @@ describe('the client', () => {
     expect(traced.result.paths).toHaveLength(2);
     const built = await client.request({ kind: 'graph', options: { layout: false } });
     expect(built.graph.path.length).toBeGreaterThan(0);
+  });
+
+  it('reads responses sent as JSON text exactly as cloned ones', async () => {
+    const results = [];
+    for (const as of ['clone', 'json'] as const) {
+      const client = createEngineClient(fakeWorker(as));
+      const parsed = await client.request({ kind: 'parse', text: dump });
+      const traced = await client.request({ kind: 'trace', packet: podToApi, context });
+      const built = await client.request({ kind: 'graph', options: { layout: false } });
+      results.push({ presets: parsed.presets, result: traced.result, rules: traced.rules, graph: built.graph });
+    }
+    expect(results[1].result.paths).toHaveLength(2);
+    expect(results[1]).toStrictEqual(results[0]);
   });
 
   it('rejects a request overtaken by a newer one of its kind, and serves the newer one', async () => {

@@ -1,8 +1,8 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
-import { buildGraph, ipvsPresets, packetPresets } from '../graph';
+import { buildGraph, ipvsPresets, packetPresets, searchChains } from '../graph';
 import type { Diagnostic, Ruleset, TraceResult } from '../model';
-import { getRule } from '../parse';
+import { checkAllRules, getRule } from '../parse';
 import { sliceDump } from '../share';
 import { inferNodeIPs, nodeContextFromDump, simulate } from '../sim';
 import { NO_EXTRAS, type NodeExtras, prepareInput, readDump } from './input';
@@ -49,6 +49,35 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
         return trace(state, request, elapsed);
       case 'graph':
         return graph(state, request, elapsed);
+      case 'search':
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        return {
+          state,
+          response: {
+            id: request.id,
+            kind: 'search',
+            query: request.query,
+            hits: searchChains(state.ruleset, request.query, Math.min(request.limit ?? 20, 100)),
+            revision: state.revision,
+            ms: elapsed(),
+          },
+        };
+      case 'check': {
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        const diagnostics = checkAllRules(state.ruleset);
+        return {
+          state,
+          response: {
+            id: request.id,
+            kind: 'check',
+            diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS),
+            diagnosticCount: diagnostics.length,
+            errors: diagnostics.filter((d) => d.severity === 'error').length,
+            revision: state.revision,
+            ms: elapsed(),
+          },
+        };
+      }
       case 'slice':
         if (!state.ruleset || !state.trace) return failure(state, request, 'nothing has been traced yet');
         return {

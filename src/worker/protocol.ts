@@ -2,14 +2,14 @@
 // echoes. Per kind the latest request wins: the client rejects an older pending one at once,
 // and the worker drops queued requests that a newer one of their kind has overtaken.
 
-import type { Graph, GraphOptions, PacketPreset } from '../graph';
+import type { Graph, GraphOptions, PacketPreset, SearchHit } from '../graph';
 import type { Diagnostic, Family, NodeContext, NodeDumpSection, Packet, TraceResult } from '../model';
 import type { InputInfo, KubeInputOptions } from './input';
 
-export type RequestKind = 'parse' | 'trace' | 'graph' | 'slice';
+export type RequestKind = 'parse' | 'search' | 'trace' | 'graph' | 'slice' | 'check';
 
 /** The order a queue of requests runs in: each kind depends on the ones before it. */
-export const PIPELINE: readonly RequestKind[] = ['parse', 'trace', 'graph', 'slice'];
+export const PIPELINE: readonly RequestKind[] = ['parse', 'search', 'trace', 'graph', 'slice', 'check'];
 
 /** Parse a dump; the worker keeps the ruleset for later trace and graph requests. */
 export interface ParseRequest {
@@ -17,6 +17,11 @@ export interface ParseRequest {
   kind: 'parse';
   /** The whole text: a string crosses once per edit, never re-serialised. */
   text: string;
+  /**
+   * A dropped file or a pasted clipboard blob to read instead of `text`: a handle, cheap to post,
+   * read in the worker, so a 30 MB dump never becomes a string on the main thread.
+   */
+  file?: Blob;
   /** Decode every rule to report bad option values (default true). */
   checkRules?: boolean;
   /** Where NodePort presets are aimed (default 192.168.0.2). */
@@ -49,7 +54,22 @@ export interface SliceRequest {
   kind: 'slice';
 }
 
-export type EngineRequest = ParseRequest | TraceRequest | GraphRequest | SliceRequest;
+/** Decode every rule of the ruleset in use for bad option values (a big dump parsed with `checkRules: false`). */
+export interface CheckRequest {
+  id: number;
+  kind: 'check';
+}
+
+/** Chains of the ruleset in use whose name or rules hold a chain name, Service, IP or port. */
+export interface SearchRequest {
+  id: number;
+  kind: 'search';
+  query: string;
+  /** At most this many chains (default 20). */
+  limit?: number;
+}
+
+export type EngineRequest = ParseRequest | SearchRequest | TraceRequest | GraphRequest | SliceRequest | CheckRequest;
 
 export interface RulesetSummary {
   tables: number;
@@ -135,7 +155,34 @@ export interface SliceResponse {
   ms: number;
 }
 
-export type EngineResponse = ParseResponse | TraceResponse | GraphResponse | SliceResponse | ErrorResponse;
+export interface CheckResponse {
+  id: number;
+  kind: 'check';
+  /** Only the rules' problems: the parse already reported the structural ones. */
+  diagnostics: Diagnostic[];
+  diagnosticCount: number;
+  errors: number;
+  revision: number;
+  ms: number;
+}
+
+export interface SearchResponse {
+  id: number;
+  kind: 'search';
+  query: string;
+  hits: SearchHit[];
+  revision: number;
+  ms: number;
+}
+
+export type EngineResponse =
+  | ParseResponse
+  | SearchResponse
+  | TraceResponse
+  | GraphResponse
+  | SliceResponse
+  | CheckResponse
+  | ErrorResponse;
 
 /** The response a request of kind K resolves to. */
 export type ResponseOf<K extends RequestKind> = Extract<EngineResponse, { kind: K }>;

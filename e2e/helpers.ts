@@ -1,0 +1,25 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Drags a file of `text` over `target` and drops it, as a person dragging it from their desktop would. */
+export async function dropFile(page: Page, target: Locator, name: string, text: string): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ([fileName, body]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([body], fileName, { type: 'text/plain' }));
+      return dt;
+    },
+    [name, text] as const,
+  );
+  await target.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await expect(page.getByTestId('drop-overlay')).toBeVisible();
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(page.getByTestId('drop-overlay')).toBeHidden();
+}
+
+/** Whether `node` lies within `frame` on screen (React Flow mounts only what is in view, so this is "in view"). */
+export async function isWithin(node: Locator, frame: Locator): Promise<boolean> {
+  const [a, b] = [await node.boundingBox(), await frame.boundingBox()];
+  if (!a || !b) return false;
+  return a.x + a.width > b.x && a.x < b.x + b.width && a.y + a.height > b.y && a.y < b.y + b.height;
+}
