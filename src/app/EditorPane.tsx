@@ -179,7 +179,10 @@ export default function EditorPane() {
         event.stopImmediatePropagation();
         clipboardBlob()
           .then(async (blob) => {
-            if (!blob) return;
+            if (!blob) {
+              setNotice('The clipboard holds no text to paste.');
+              return;
+            }
             if (blob.size > BIG_DUMP_BYTES) loadBigDump({ source: blob, bytes: blob.size, from: 'clipboard' });
             else paste(editor, await blob.text());
           })
