@@ -71,8 +71,25 @@ test('a NodePort Service with externalTrafficPolicy Local: its chains, and outsi
   );
   await page.screenshot({ path: 'test-results/yaml-dropped.png', fullPage: true });
 
-  // A YAML error is a marker at its line, and the last good rules stay.
+  // Back in the YAML: hovering the Service shows the chains kube-proxy writes for it.
   await page.getByRole('tab', { name: 'Service YAML' }).click();
+  // (Selecting all of the long sample scrolled the editor sideways: back to the start.)
+  await page.getByTestId('editor').locator('.view-lines').click();
+  await page.keyboard.press('ControlOrMeta+Home');
+  const nameLine = page.getByTestId('editor').locator('.view-line', { hasText: 'name: reports' }).first();
+  // The mouse itself, as Monaco listens for it (its text layer sits under the editor's own overlays).
+  const box = await nameLine
+    .locator('span', { hasText: /^reports$/ })
+    .last()
+    .boundingBox();
+  if (!box) throw new Error('the Service name is not on screen');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await expect(page.locator('.monaco-hover-content').filter({ hasText: 'shop/reports:http' })).toContainText(
+    /shop\/reports:http → .*KUBE-SVC-/,
+    { timeout: 10_000 },
+  );
+
+  // A YAML error is a marker at its line, and the last good rules stay.
   await paste(page, nodePortLocal.replace('nodePort: 31090', 'nodePort: 99999'));
   await expect(page.getByTestId('editor').locator('.squiggly-error').first()).toBeAttached({ timeout: 15_000 });
   await expect(page.getByTestId('engine-status')).toContainText('showing the last good dump');

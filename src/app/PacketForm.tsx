@@ -202,13 +202,16 @@ export function KubeOptionsForm() {
   const setOptions = useAppStore((s) => s.setKubeOptions);
   const [cidr, setCidr] = useState(options.clusterCIDR ?? '10.244.0.0/16');
   const cidrOk = IP.test(cidr) && cidr.includes('/');
+  const [nodePorts, setNodePorts] = useState((options.nodePortAddresses ?? []).join(', '));
+  const nodePortList = nodePorts.split(/[\s,]+/).filter(Boolean);
+  const nodePortsOk = nodePortList.every((x) => IP.test(x) && x.includes('/'));
   return (
     <form
       className="flex flex-wrap items-end gap-2 text-xs"
       aria-label="kube-proxy options"
       onSubmit={(event) => {
         event.preventDefault();
-        if (cidrOk) setOptions({ ...options, clusterCIDR: cidr });
+        if (cidrOk && nodePortsOk) setOptions({ ...options, clusterCIDR: cidr, nodePortAddresses: nodePortList });
       }}
     >
       <label className="flex flex-col gap-0.5">
@@ -222,6 +225,22 @@ export function KubeOptionsForm() {
           <option value="ipvs">IPVS mode (rules, ipsets, ipvsadm)</option>
         </select>
       </label>
+      {(options.mode ?? 'iptables') === 'iptables' && (
+        <label className="flex flex-col gap-0.5">
+          release
+          <select
+            className={SELECT}
+            value={options.layout ?? 'current'}
+            onChange={(event) =>
+              setOptions({ ...options, layout: event.target.value as 'current' | '1.24' | 'legacy' })
+            }
+          >
+            <option value="current">1.25 and later</option>
+            <option value="1.24">1.24 (KUBE-EXT, KUBE-MARK-DROP)</option>
+            <option value="legacy">1.23 and before (KUBE-XLB)</option>
+          </select>
+        </label>
+      )}
       <label className="flex flex-col gap-0.5">
         example endpoints
         <select
@@ -238,6 +257,13 @@ export function KubeOptionsForm() {
         </select>
       </label>
       <TextField label="cluster CIDR (--cluster-cidr)" value={cidr} valid={cidrOk} width="w-32" onChange={setCidr} />
+      <TextField
+        label="--nodeport-addresses (CIDRs; empty: all)"
+        value={nodePorts}
+        valid={nodePortsOk}
+        width="w-40"
+        onChange={setNodePorts}
+      />
       <label className="flex items-center gap-1 pb-1">
         <input
           type="checkbox"
@@ -248,7 +274,7 @@ export function KubeOptionsForm() {
       </label>
       <button
         type="submit"
-        disabled={!cidrOk}
+        disabled={!cidrOk || !nodePortsOk}
         className="rounded border border-slate-300 px-2 py-1 font-medium disabled:opacity-50 dark:border-slate-700"
       >
         Set kube-proxy

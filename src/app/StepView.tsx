@@ -18,17 +18,24 @@ import { useAppStore } from './store';
 
 const BUTTON = 'rounded border border-slate-300 px-2 py-0.5 disabled:opacity-40 dark:border-slate-700';
 
+/** Paths shown as buttons; a Service with more endpoints gets a list for the rest. */
+const PATH_BUTTONS = 12;
+
 /** The kernel's random choices: one button per path, with its probability and where it ends. */
 export function PathChooser({ result }: { result: TraceResult }) {
   const pathIndex = useAppStore((s) => s.pathIndex);
   const setPathIndex = useAppStore((s) => s.setPathIndex);
   if (result.paths.length < 2) return null;
+  const label = (p: TracePath) => `${percent(p.probability)} → ${hostPort(p.final.dst, p.final.dport)}`;
+  const many = result.paths.length > PATH_BUTTONS;
+  const buttons = many ? result.paths.slice(0, PATH_BUTTONS - 1) : result.paths;
   return (
     <fieldset className="flex flex-wrap gap-1 text-xs">
       <legend className="mb-1 font-medium">
-        {result.paths.length} paths: a <code className="font-mono">statistic</code> rule picks one at random. Follow:
+        {result.paths.length} paths: a <code className="font-mono">statistic</code> rule or IPVS picks one at random.
+        Follow:
       </legend>
-      {result.paths.map((p, i) => (
+      {buttons.map((p, i) => (
         <button
           key={p.choices.join('')}
           type="button"
@@ -36,9 +43,23 @@ export function PathChooser({ result }: { result: TraceResult }) {
           onClick={() => setPathIndex(i)}
           className={`rounded border px-2 py-0.5 ${i === pathIndex ? 'border-amber-500 bg-amber-50 dark:bg-amber-950' : 'border-slate-300 dark:border-slate-700'}`}
         >
-          {percent(p.probability)} → {hostPort(p.final.dst, p.final.dport)}
+          {label(p)}
         </button>
       ))}
+      {many && (
+        <select
+          aria-label="every path"
+          className="rounded border border-slate-300 bg-white px-1 dark:border-slate-700 dark:bg-slate-900"
+          value={pathIndex}
+          onChange={(event) => setPathIndex(Number(event.target.value))}
+        >
+          {result.paths.map((p, i) => (
+            <option key={p.choices.join('')} value={i}>
+              path {i + 1}: {label(p)}
+            </option>
+          ))}
+        </select>
+      )}
     </fieldset>
   );
 }

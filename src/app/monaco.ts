@@ -7,6 +7,7 @@ import 'monaco-editor/features/find/register';
 // Service YAML is the other input (src/kube).
 import 'monaco-editor/languages/definitions/yaml/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import { useAppStore } from './store';
 
 (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
@@ -59,6 +60,25 @@ monaco.languages.registerHoverProvider(LANGUAGE, {
           value: `**${word.word}**: ${rules.length} rule${rules.length === 1 ? '' : 's'}${service ? ` — Service \`${service}\`` : ''}`,
         },
       ],
+    };
+  },
+});
+
+/** Hover on a Service in YAML: the chains kube-proxy would write for it (the generated tab has them). */
+monaco.languages.registerHoverProvider('yaml', {
+  provideHover(model, position) {
+    const input = useAppStore.getState().input;
+    if (input.kind !== 'kube-yaml') return null;
+    // The Service document the line is in: the last Service starting at or above it, up to the next `---`.
+    const starts = [...new Set(input.services.map((s) => s.line))].filter((l) => l <= position.lineNumber);
+    const start = Math.max(0, ...starts);
+    if (start === 0) return null;
+    for (let l = start + 1; l <= position.lineNumber; l++) if (/^---/.test(model.getLineContent(l))) return null;
+    const ports = input.services.filter((s) => s.line === start);
+    return {
+      contents: ports.map((p) => ({
+        value: `**${p.servicePortName}** → ${p.chains.map((c) => `\`${c}\``).join(', ') || 'no chains of its own'}`,
+      })),
     };
   },
 });

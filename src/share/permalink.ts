@@ -11,6 +11,8 @@ export interface ShareKubeOptions {
   clusterCIDR?: string;
   masqueradeAll?: boolean;
   mode?: 'iptables' | 'ipvs';
+  layout?: 'current' | '1.24' | 'legacy';
+  nodePortAddresses?: string[];
 }
 
 export interface ShareStateV1 {
@@ -109,6 +111,17 @@ function validate(value: unknown, what: 'link' | 'trace file' = 'link'): DecodeR
     if (k.mode !== undefined) {
       if (k.mode !== 'iptables' && k.mode !== 'ipvs') return fail('the kube-proxy mode is not iptables or ipvs');
       kube.mode = k.mode;
+    }
+    if (k.layout !== undefined) {
+      if (k.layout !== 'current' && k.layout !== '1.24' && k.layout !== 'legacy')
+        return fail('the kube-proxy layout is not current, 1.24 or legacy');
+      kube.layout = k.layout;
+    }
+    if (k.nodePortAddresses !== undefined) {
+      const list = k.nodePortAddresses;
+      if (!Array.isArray(list) || list.length > 64 || !list.every((x) => isShortString(x, 64)))
+        return fail('the nodeport addresses are not a list of CIDRs');
+      kube.nodePortAddresses = list as string[];
     }
     if (k.masqueradeAll !== undefined) {
       if (typeof k.masqueradeAll !== 'boolean') return fail('masqueradeAll is not true or false');

@@ -76,3 +76,22 @@ describe('YAML in IPVS mode', () => {
     expect(paths.every((p) => p.ipvs?.some((e) => e.action === 'schedule' && e.scheduler === 'rr'))).toBe(true);
   });
 });
+
+describe('kube-proxy options from the page', () => {
+  const local =
+    'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: NodePort\n  externalTrafficPolicy: Local\n  selector: {app: web}\n  ports: [{port: 80, nodePort: 30080}]\n';
+  it.each([
+    ['current', '-j KUBE-EXT-', 'KUBE-XLB-'],
+    ['1.24', ':KUBE-MARK-DROP - [0:0]', 'KUBE-XLB-'],
+    ['legacy', '-j KUBE-XLB-', 'KUBE-EXT-'],
+  ] as const)('layout %s writes that release’s chains', (layout, present, absent) => {
+    const { dump } = prepareInput(local, { layout, exampleEndpoints: 1 });
+    expect(dump).toContain(present);
+    expect(dump).not.toContain(absent);
+  });
+
+  it('--nodeport-addresses limits NodePorts to those node addresses', () => {
+    const { dump } = prepareInput(local, { nodePortAddresses: ['192.168.0.0/24'], exampleEndpoints: 1 });
+    expect(dump).not.toContain('--dst-type LOCAL -j KUBE-NODEPORTS');
+  });
+});

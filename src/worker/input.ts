@@ -18,6 +18,10 @@ export interface KubeInputOptions {
   masqueradeAll?: boolean;
   /** Which kube-proxy proxier writes the rules: iptables (default) or ipvs (rules, ipsets and IPVS table). */
   mode?: 'iptables' | 'ipvs';
+  /** The iptables proxier's layout: current (1.25+), 1.24, or legacy (1.23 and before, KUBE-XLB). */
+  layout?: 'current' | '1.24' | 'legacy';
+  /** --nodeport-addresses: NodePorts only on node addresses in these CIDRs (empty: all). */
+  nodePortAddresses?: string[];
 }
 
 /** A Service port's chains and where the Service is in the YAML, to link the two both ways. */
@@ -69,9 +73,10 @@ export function prepareInput(text: string, options: KubeInputOptions = {}): Prep
     clusterCIDR: options.clusterCIDR,
     podCIDR: options.podCIDR,
     masqueradeAll: options.masqueradeAll,
+    ...(options.nodePortAddresses?.length ? { nodePortAddresses: options.nodePortAddresses } : {}),
   };
   const ipvs = options.mode === 'ipvs' ? generateFromYaml(text, { ...common, mode: 'ipvs' }) : null;
-  const result = ipvs ?? generateFromYaml(text, common);
+  const result = ipvs ?? generateFromYaml(text, { ...common, layout: options.layout });
   // IPVS mode's paste is the three texts in one, as `chainwalk generate --mode ipvs` prints it.
   const dump = ipvs ? ipvsNodeDump(ipvs) : result.dump;
   const services = result.services.map((s) => ({
