@@ -33,6 +33,9 @@ test('the sample is parsed and traced in the worker, and a broken edit keeps the
   await replaceDump(page, '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
   await expect(page.getByTestId('ruleset-summary')).toHaveText('1 table, 3 chains, 0 rules');
   await expect(page.getByTestId('trace-summary')).toHaveText('Packet: dropped');
+  await expect(page.getByTestId('packet-panel').getByTestId('final-rule')).toHaveText(
+    'by the policy of filter FORWARD (DROP): no rule there accepted it',
+  );
   await page.screenshot({ path: 'test-results/engine.png', fullPage: true });
   expect(consoleErrors).toEqual([]);
 });

@@ -251,7 +251,8 @@ export function Canvas() {
           <SearchBox graph={graph} />
         </Panel>
         <PacketToken graph={graph} follow={follow} />
-        <Panel position="top-right" className="flex items-center gap-2">
+        {/* Above the minimap, clear of the search box. */}
+        <Panel position="bottom-right" className="flex items-center gap-2" style={{ marginBottom: 104 }}>
           <label className="flex items-center gap-1 rounded bg-white/90 px-2 py-1 text-xs shadow dark:bg-slate-900/90">
             <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} />
             follow the packet

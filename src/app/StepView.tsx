@@ -76,11 +76,19 @@ const ENDS: Record<TracePath['final']['disposition'], string> = {
 export function FinalCard({ path, ruleTexts }: { path: TracePath; ruleTexts: Record<number, RuleText> }) {
   const f = path.final;
   const by = f.byRuleId !== null && f.byRuleId !== undefined ? ruleTexts[f.byRuleId] : undefined;
+  // Dropped with no rule to name: a chain's DROP policy did it.
+  const last = path.events.at(-1);
+  const policy = f.disposition === 'dropped' && last?.kind === 'policy' && last.verdict === 'DROP' ? last : undefined;
   return (
     <div className={`rounded border-l-4 px-2 py-1 text-xs ${ENDS[f.disposition]}`}>
       <p className="font-medium" data-testid="final">
         {percent(path.probability)}: {outcome(path)}
       </p>
+      {!by && policy && (
+        <p className="text-[11px]" data-testid="final-rule">
+          by the policy of {policy.table} {policy.chain} ({policy.verdict}): no rule there accepted it
+        </p>
+      )}
       {by && (f.disposition === 'dropped' || f.disposition === 'rejected') && (
         <code className="block truncate font-mono text-[11px]" data-testid="final-rule" title={by.text}>
           by line {by.line}: {by.text}
