@@ -23,3 +23,13 @@ export async function isWithin(node: Locator, frame: Locator): Promise<boolean> 
   if (!a || !b) return false;
   return a.x + a.width > b.x && a.x < b.x + b.width && a.y + a.height > b.y && a.y < b.y + b.height;
 }
+
+/** Selects everything in the editor and pastes `text` over it from the clipboard, as a person would. */
+export async function pasteIntoEditor(page: Page, text: string): Promise<void> {
+  const editor = page.getByTestId('editor').locator('.monaco-editor');
+  await expect(editor).toBeVisible({ timeout: 15_000 });
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.keyboard.press('ControlOrMeta+V');
+}

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { pasteIntoEditor } from './helpers';
 
 // The visualizer's promises to a first-time visitor and to someone pasting their own node.
-
-async function pasteDump(page: Page, text: string): Promise<void> {
-  const editor = page.getByTestId('editor').locator('.monaco-editor');
-  await expect(editor).toBeVisible({ timeout: 15_000 });
-  await editor.locator('.view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
-  await page.keyboard.press('ControlOrMeta+V');
-}
 
 test('the sample node opens with a packet already traced to a pod, and a hint of what to do next', async ({ page }) => {
   const started = Date.now();
@@ -82,7 +74,7 @@ test('pasting another dump updates the graph and the presets', async ({ page }) 
   const presets = panel.getByLabel(/preset from this dump/);
   await expect(presets.locator('option', { hasText: 'shop/frontend:http' }).first()).toBeAttached();
   const other = readFileSync(join(import.meta.dirname, '../fixtures/kernel/kube-lb.rules'), 'utf8');
-  await pasteDump(page, other);
+  await pasteIntoEditor(page, other);
   await expect(page.getByTestId('ruleset-summary')).toHaveText('3 tables, 58 chains, 117 rules', { timeout: 15_000 });
   // Presets now come from the pasted node's Services, and the sample's scenarios are gone.
   await expect(presets.locator('option', { hasText: 'default/edge:http' }).first()).toBeAttached();

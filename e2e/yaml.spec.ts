@@ -1,4 +1,5 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { pasteIntoEditor } from './helpers';
 
 // Service YAML in the same editor: the rules a current kube-proxy would write, traced like a dump.
 
@@ -32,15 +33,6 @@ endpoints:
     nodeName: node-2
 `;
 
-async function paste(page: Page, text: string): Promise<void> {
-  const editor = page.getByTestId('editor').locator('.monaco-editor');
-  await expect(editor).toBeVisible({ timeout: 15_000 });
-  await editor.locator('.view-lines').click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
-  await page.keyboard.press('ControlOrMeta+V');
-}
-
 test('a NodePort Service with externalTrafficPolicy Local: its chains, and outside traffic to a node without its pods dropped', async ({
   page,
 }) => {
@@ -49,7 +41,7 @@ test('a NodePort Service with externalTrafficPolicy Local: its chains, and outsi
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await paste(page, nodePortLocal);
+  await pasteIntoEditor(page, nodePortLocal);
   await expect(page.getByTestId('input-title')).toContainText('Service YAML');
   // The generated rules, in the read-only tab.
   await page.getByRole('tab', { name: /generated rules/ }).click();
@@ -90,7 +82,7 @@ test('a NodePort Service with externalTrafficPolicy Local: its chains, and outsi
   );
 
   // A YAML error is a marker at its line, and the last good rules stay.
-  await paste(page, nodePortLocal.replace('nodePort: 31090', 'nodePort: 99999'));
+  await pasteIntoEditor(page, nodePortLocal.replace('nodePort: 31090', 'nodePort: 99999'));
   await expect(page.getByTestId('editor').locator('.squiggly-error').first()).toBeAttached({ timeout: 15_000 });
   await expect(page.getByTestId('engine-status')).toContainText('showing the last good dump');
   expect(errors).toEqual([]);
@@ -102,7 +94,7 @@ test('a Service without endpoints reaches clearly labelled example pods, or is r
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/');
   await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await paste(
+  await pasteIntoEditor(
     page,
     'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n',
   );
@@ -121,7 +113,7 @@ test('a permalink of Service YAML restores the YAML, kube-proxy’s options and 
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/');
   await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await paste(page, nodePortLocal);
+  await pasteIntoEditor(page, nodePortLocal);
   const panel = page.getByTestId('packet-panel');
   await panel.getByLabel('example endpoints').selectOption('3');
   const presets = panel.getByLabel(/preset from this dump/);
@@ -148,7 +140,7 @@ test('the same YAML in kube-proxy IPVS mode: rules, ipsets and the IPVS table, t
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/');
   await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await paste(page, nodePortLocal.replace('externalTrafficPolicy: Local', 'externalTrafficPolicy: Cluster'));
+  await pasteIntoEditor(page, nodePortLocal.replace('externalTrafficPolicy: Local', 'externalTrafficPolicy: Cluster'));
   const panel = page.getByTestId('packet-panel');
   await panel.getByLabel('proxier').selectOption('ipvs');
   await expect(page.getByTestId('mode')).toHaveText('kube-proxy IPVS mode', { timeout: 15_000 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipvsSampleDump, ipvsScenarios, sampleContext, sampleDump, sampleScenarios, sampleYaml } from './app/sample';
 import { generateFromYaml, ipvsNodeDump } from './kube';
+import type { TraceResult } from './model';
 import { parseIptablesSave, parseNodeDump } from './parse';
 import { nodeContext, nodeContextFromDump, simulate } from './sim';
 
@@ -8,6 +9,13 @@ import { nodeContext, nodeContextFromDump, simulate } from './sim';
 // would write for its YAML, load without a diagnostic, and each scenario must show what it says.
 
 const { ruleset, diagnostics } = parseIptablesSave(sampleDump);
+
+/** Where every path of a walk ends (disposition, destination, masqueraded), sorted. */
+function ends(result: TraceResult): string[] {
+  return result.paths
+    .map((p) => `${p.final.disposition} ${p.final.dst}:${p.final.dport} ${p.final.masqueraded ? 'masq' : '-'}`)
+    .sort();
+}
 const ctx = nodeContext(sampleContext);
 
 describe('the built-in sample', () => {
@@ -34,14 +42,11 @@ describe('the built-in sample', () => {
     ['without endpoints', ['rejected 10.96.50.5:6379 -']],
   ];
 
-  it.each(expected)('scenario "%s" ends as it says', (fragment, ends) => {
+  it.each(expected)('scenario "%s" ends as it says', (fragment, paths) => {
     const scenario = sampleScenarios.find((s) => s.label.includes(fragment));
     if (!scenario) throw new Error(`no scenario "${fragment}"`);
     const result = simulate(ruleset, ctx, scenario.packet);
-    const got = result.paths
-      .map((p) => `${p.final.disposition} ${p.final.dst}:${p.final.dport} ${p.final.masqueraded ? 'masq' : '-'}`)
-      .sort();
-    expect(got).toEqual(ends);
+    expect(ends(result)).toEqual(paths);
     expect(result.paths.reduce((sum, p) => sum + p.probability, 0)).toBeCloseTo(1, 12);
   });
 
@@ -84,14 +89,11 @@ describe('the built-in IPVS sample', () => {
     ['no real server', ['rejected 10.96.50.5:6379 -']],
   ];
 
-  it.each(expected)('scenario "%s" ends as it says', (fragment, ends) => {
+  it.each(expected)('scenario "%s" ends as it says', (fragment, paths) => {
     const scenario = ipvsScenarios.find((s) => s.label.includes(fragment));
     if (!scenario) throw new Error(`no scenario "${fragment}"`);
     const result = simulate(dump.ruleset, ipvsCtx, scenario.packet);
-    const got = result.paths
-      .map((p) => `${p.final.disposition} ${p.final.dst}:${p.final.dport} ${p.final.masqueraded ? 'masq' : '-'}`)
-      .sort();
-    expect(got).toEqual(ends);
+    expect(ends(result)).toEqual(paths);
   });
 
   it('has a scenario test for every scenario', () => {
