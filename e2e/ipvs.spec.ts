@@ -30,6 +30,10 @@ test('the IPVS sample: ipset match, the IPVS stage with its real servers, and a 
     .click();
   await expect(panel.getByTestId('step-notes')).toContainText('10.96.12.34,tcp:80 ∈ KUBE-CLUSTER-IP');
   await expect(panel.getByTestId('step-ipsets')).toContainText('KUBE-CLUSTER-IP: every Service’s cluster IP and port');
+  // On the canvas the lookup is a badge on the chain whose rules make it.
+  await expect(
+    page.getByTestId('canvas').locator('[data-badge="ipset"]', { hasText: '∈ CLUSTER-IP' }).first(),
+  ).toBeAttached();
   await page.screenshot({ path: 'test-results/ipvs-ipset.png', fullPage: true });
 
   // The IPVS stage: on the canvas and in the steps, with the scheduler and its real servers.

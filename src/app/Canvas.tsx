@@ -97,9 +97,16 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
         <div className="mt-0.5 flex flex-wrap gap-1">
           {n.badges.map((b) => (
             <span
-              key={b.chain}
-              className="rounded bg-amber-100 px-1 text-[10px] text-amber-900 dark:bg-amber-900 dark:text-amber-100"
+              key={`${b.kind ?? 'jump'}:${b.chain}`}
+              data-badge={b.kind ?? 'jump'}
+              title={b.kind === 'ipset' ? `rules ${b.positions.join(', ')} look up ipset ${b.chain}` : undefined}
+              className={`rounded px-1 text-[10px] ${
+                b.kind === 'ipset'
+                  ? 'bg-teal-100 text-teal-900 dark:bg-teal-900 dark:text-teal-100'
+                  : 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100'
+              }`}
             >
+              {b.kind === 'ipset' ? '∈ ' : ''}
               {b.chain.replace(/^KUBE-/, '')} #{b.positions.join(',')}
             </span>
           ))}

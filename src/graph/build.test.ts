@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKubeProxyDump, NODE_IP, POD_CIDR, worstService } from '../../bench/gen';
 import type { Packet, Ruleset, TracePath } from '../model';
-import { parseIptablesSave } from '../parse';
+import { parseIptablesSave, parseNodeDump } from '../parse';
 import { nodeContext, simulate } from '../sim';
 import {
   buildGraph,
@@ -348,5 +348,17 @@ describe('labels', () => {
     [1234567, '1,234,567'],
   ])('%d is written %s', (n, text) => {
     expect(thousands(n)).toBe(text);
+  });
+});
+
+describe('ipset badges', () => {
+  it('mark the chains whose rules look up kube-proxy’s ipsets, with the rules’ positions', () => {
+    const dump = parseNodeDump(readFileSync(join(fixtureDir, '../samples/ipvs-node.txt'), 'utf8'));
+    const graph = buildGraph(dump.ruleset);
+    const services = graph.nodes.find((n) => n.kind === 'chain' && n.table === 'nat' && n.chain === 'KUBE-SERVICES');
+    if (services?.kind !== 'chain') throw new Error('no nat KUBE-SERVICES');
+    const sets = services.badges.filter((b) => b.kind === 'ipset');
+    expect(sets.find((b) => b.chain === 'KUBE-CLUSTER-IP')?.positions).toEqual([3, 5]);
+    expect(sets.find((b) => b.chain === 'KUBE-LOAD-BALANCER')?.positions).toEqual([2, 6]);
   });
 });

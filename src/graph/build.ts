@@ -457,6 +457,31 @@ export function buildGraph(ruleset: Ruleset, trace?: TracePath, options: GraphOp
       ([chain, ruleIds]): Badge => ({ chain, ruleIds, positions: ruleIds.map((r) => rules.position[r]) }),
     );
   }
+  // ipset lookups (kube-proxy IPVS mode) as badges on the chains whose rules make them.
+  if (ruleset.text.includes('--match-set')) {
+    const chainRules = new Map<string, number[]>();
+    for (let r = 0; r < rules.count; r++) {
+      const id = chainIds[index.offsets[rules.table[r]] + rules.chain[r]];
+      if (!id) continue;
+      const list = chainRules.get(id);
+      if (list) list.push(r);
+      else chainRules.set(id, [r]);
+    }
+    for (const node of [...nodes, ...userNodes]) {
+      if (node.kind !== 'chain') continue;
+      const sets = new Map<string, number[]>();
+      for (const r of chainRules.get(node.id) ?? []) {
+        for (const m of getRule(ruleset, r).matches) {
+          if (m.kind !== 'set') continue;
+          const ids = sets.get(m.name);
+          if (ids) ids.push(r);
+          else sets.set(m.name, [r]);
+        }
+      }
+      for (const [chain, ruleIds] of sets)
+        node.badges.push({ chain, kind: 'ipset', ruleIds, positions: ruleIds.map((r) => rules.position[r]) });
+    }
+  }
 
   const edgeList = [...edges.values(), ...jumps.values()];
   const placed = [...userNodes, ...groupNodes];

@@ -23,7 +23,10 @@ export interface Size {
 
 /** Jumps to a utility chain (KUBE-MARK-MASQ …), drawn on the calling chain instead of as edges. */
 export interface Badge {
+  /** The utility chain jumped to, or for an `ipset` badge the set the rules look up. */
   chain: string;
+  /** `ipset`: rules of this chain match on the set (`-m set --match-set`), kube-proxy IPVS mode's way. */
+  kind?: 'jump' | 'ipset';
   /** Global rule ids of the rules that jump there, in chain order. */
   ruleIds: number[];
   /** The same rules' 1-based positions in the calling chain (what the page can show without the ruleset). */
