@@ -52,10 +52,10 @@ export function PacketForm() {
       }}
     >
       {sample && (
-        <label className="flex basis-full flex-col gap-0.5">
+        <label className="flex min-w-0 basis-full flex-col gap-0.5">
           what the sample node shows
           <select
-            className={SELECT}
+            className={`${SELECT} w-full`}
             value={sample.scenarios.findIndex((x) => samePacket(x.packet, packet))}
             onChange={(event) => {
               const scenario = sample.scenarios[Number(event.target.value)];
@@ -72,10 +72,10 @@ export function PacketForm() {
         </label>
       )}
       {presets.length > 0 && (
-        <label className="flex basis-full flex-col gap-0.5">
+        <label className="flex min-w-0 basis-full flex-col gap-0.5">
           preset from this dump&rsquo;s Services
           <select
-            className={SELECT}
+            className={`${SELECT} w-full`}
             value=""
             onChange={(event) => {
               const preset = presets[Number(event.target.value)];
