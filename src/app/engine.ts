@@ -105,6 +105,8 @@ export function useEngine(): void {
     setEngine({ status: 'working' });
     const parse = engine.request(parseRequest(dumpText, bigDump, nodeIP, { ...kubeOptions, podCIDR }));
     setParsing(parse);
+    // The last trace is of the old input: nothing is drawn from it until the new one is traced.
+    setTraced(null);
     parse
       .then((parsed) => {
         setInput(parsed.input);

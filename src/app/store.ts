@@ -104,16 +104,19 @@ export interface AppState {
   }) => void;
 }
 
+/** No group unfolded: one array, so resetting it does not look like a change (and redraw the graph). */
+const NO_GROUPS: string[] = [];
+
 export const useAppStore = create<AppState>()((set) => ({
   dumpText: sampleDump,
-  setDumpText: (dumpText) => set({ dumpText, bigDump: null, expanded: [], focus: null }),
+  setDumpText: (dumpText) => set({ dumpText, bigDump: null, expanded: NO_GROUPS, focus: null }),
   input: { kind: 'iptables-save' },
   setInput: (input) => set({ input }),
   kubeOptions: { exampleEndpoints: 2, clusterCIDR: '10.244.0.0/16', masqueradeAll: false },
   setKubeOptions: (kubeOptions) => set({ kubeOptions }),
   bigDump: null,
-  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0, expanded: [], focus: null }),
-  expanded: [],
+  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0, expanded: NO_GROUPS, focus: null }),
+  expanded: NO_GROUPS,
   toggleGroup: (id) =>
     set((state) => ({
       expanded: state.expanded.includes(id) ? state.expanded.filter((g) => g !== id) : [...state.expanded, id],
@@ -155,7 +158,7 @@ export const useAppStore = create<AppState>()((set) => ({
       dumpText: text,
       kubeOptions: kube ? { ...state.kubeOptions, ...kube } : state.kubeOptions,
       bigDump: null,
-      expanded: [],
+      expanded: NO_GROUPS,
       focus: null,
       context,
       packet,
