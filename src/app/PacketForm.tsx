@@ -41,7 +41,7 @@ export function PacketForm() {
   const d = parseHostPort(dst);
   const apply = (change: Partial<Packet>) => setPacket({ ...packet, ...change });
   const presets = useAppStore((st) => st.presets);
-  const sample = useAppStore((st) => samples.find((x) => x.dump === st.dumpText));
+  const sample = useAppStore((st) => (st.bigDump ? undefined : samples.find((x) => x.dump === st.dumpText)));
   return (
     <form
       className="flex flex-wrap items-end gap-2 text-xs"
