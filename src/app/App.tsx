@@ -4,7 +4,7 @@ import { DropLoader } from './DropLoader';
 import { EngineStatus } from './EngineStatus';
 import { useEngine } from './engine';
 import { PacketPanel } from './PacketPanel';
-import { sampleContext, samples } from './sample';
+import { currentSample, sampleContext, samples } from './sample';
 import { copyTraceMarkdown, shareCurrentTrace, usePermalink } from './share';
 import { useAppStore } from './store';
 
@@ -14,7 +14,7 @@ const EditorPane = lazy(() => import('./EditorPane'));
 /** Opens one of the built-in sample nodes, with its first scenario traced. */
 function SamplePicker() {
   const restore = useAppStore((s) => s.restore);
-  const current = useAppStore((s) => (s.bigDump ? '' : (samples.find((x) => x.dump === s.dumpText)?.id ?? '')));
+  const current = useAppStore((s) => currentSample(s)?.id ?? '');
   return (
     <label className="flex items-center gap-1 text-sm">
       sample

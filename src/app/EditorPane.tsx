@@ -94,6 +94,22 @@ function swapModel(
   };
 }
 
+/** Marks the current step's line (or clears the mark) and scrolls it into view. */
+function markLine(
+  editor: monaco.editor.IStandaloneCodeEditor,
+  decorations: monaco.editor.IEditorDecorationsCollection,
+  line: number | null,
+): void {
+  if (line === null) {
+    decorations.clear();
+    return;
+  }
+  decorations.set([
+    { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
+  ]);
+  editor.revealLineInCenterIfOutsideViewport(line);
+}
+
 const megabytes = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MB`;
 
 function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: number | null }) {
@@ -272,14 +288,7 @@ export default function EditorPane() {
     const model = editor?.getModel();
     if (!editor || !model || !decorations.current) return;
     const line = rule && modelVersion >= 0 ? lineOf(model, rule, bigDump !== null) : null;
-    if (line === null || line > model.getLineCount()) {
-      decorations.current.clear();
-      return;
-    }
-    decorations.current.set([
-      { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
-    ]);
-    editor.revealLineInCenterIfOutsideViewport(line);
+    markLine(editor, decorations.current, line !== null && line <= model.getLineCount() ? line : null);
   }, [rule, bigDump, modelVersion]);
 
   // YAML is highlighted as YAML (the model may have been swapped in since).
@@ -370,14 +379,7 @@ function GeneratedView({ text, line }: { text: string; line: number | null }) {
     const editor = editorRef.current;
     if (!editor || !decorations.current) return;
     if (editor.getValue() !== text) editor.setValue(text);
-    if (line === null) {
-      decorations.current.clear();
-      return;
-    }
-    decorations.current.set([
-      { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
-    ]);
-    editor.revealLineInCenterIfOutsideViewport(line);
+    markLine(editor, decorations.current, line);
   }, [line, text]);
   return <div ref={host} className="min-h-0 w-full flex-1" data-testid="editor" data-tab="generated" />;
 }

@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import type { Origin, Packet, Protocol } from '../model';
 import { hostPort } from '../share';
-import { samples } from './sample';
+import { currentSample } from './sample';
 import { useAppStore } from './store';
 
 // What to trace: the packet (or a preset from the dump's Services, or one of the sample's
@@ -41,7 +41,7 @@ export function PacketForm() {
   const d = parseHostPort(dst);
   const apply = (change: Partial<Packet>) => setPacket({ ...packet, ...change });
   const presets = useAppStore((st) => st.presets);
-  const sample = useAppStore((st) => (st.bigDump ? undefined : samples.find((x) => x.dump === st.dumpText)));
+  const sample = useAppStore(currentSample);
   return (
     <form
       className="flex flex-wrap items-end gap-2 text-xs"

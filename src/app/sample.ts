@@ -125,3 +125,8 @@ export const samples: Sample[] = [
   { id: 'iptables', label: 'iptables-mode node', dump: sampleDump, scenarios: sampleScenarios },
   { id: 'ipvs', label: 'IPVS-mode node (iptables + ipset + ipvsadm)', dump: ipvsSampleDump, scenarios: ipvsScenarios },
 ];
+
+/** The built-in sample the page shows, if it shows one (a big dump in the worker is never one). */
+export function currentSample(state: { dumpText: string; bigDump: unknown }): Sample | undefined {
+  return state.bigDump ? undefined : samples.find((x) => x.dump === state.dumpText);
+}

@@ -1,10 +1,8 @@
 // `ipvsadm-save -n` (ipvsadm -S -n) for the virtual servers kube-proxy's IPVS proxier creates:
 // ipvsadm.c print_service_entry in save form. One `-A` line per virtual server, then one `-a` line
 // per real server; masquerading (`-m`) is the only forwarding kube-proxy uses.
+import { hostPort } from '../parse';
 import type { VirtualServer } from './ipvs';
-
-const hostPort = (address: string, port: number) =>
-  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
 const SERVICE_OPTION = { TCP: '-t', UDP: '-u', SCTP: '--sctp-service' } as const;
 

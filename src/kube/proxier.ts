@@ -4,7 +4,7 @@
 // Three layouts: 'current' (1.25+), '1.24' (KUBE-EXT/KUBE-SVL, but drops through KUBE-MARK-DROP) and
 // 'legacy' (1.23 and before: KUBE-XLB, proxier-legacy.ts).
 import type { Family } from '../model';
-import { cidrContains, formatCidr, formatIp, parseCidr, parseIp } from '../parse';
+import { cidrContains, formatCidr, formatIp, hostPort, parseCidr, parseIp } from '../parse';
 import { endpointChain, servicePortChain } from './hash';
 import type { EndpointSlice, Protocol, Service, ServicePort } from './objects';
 import { servicePortName } from './objects';
@@ -71,8 +71,6 @@ export interface ServicePortResult {
   endpoints: EndpointInfo[];
 }
 
-const joinHostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-
 /** Endpoints for one service port: same family, matching port name and protocol, deduplicated, sorted bytewise. */
 export function endpointsFor(
   service: Service,
@@ -91,7 +89,7 @@ export function endpointsFor(
         // kube-proxy uses only the first address of an endpoint (pkg/proxy/endpointslicecache.go).
         const ip = canonicalAddress(ep.address, family);
         if (ip === null) continue;
-        const endpoint = joinHostPort(ip, slicePort.port);
+        const endpoint = hostPort(ip, slicePort.port);
         if (byKey.has(endpoint)) continue;
         byKey.set(endpoint, {
           ip,

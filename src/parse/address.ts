@@ -180,3 +180,8 @@ export function canonicalIp(text: string): string {
 export function familyOf(text: string): Family {
   return text.includes(':') ? 6 : 4;
 }
+
+/** `ip:port`, with an IPv6 address in brackets (`[fd00::1]:80`), as ipvsadm and kube-proxy write it. */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

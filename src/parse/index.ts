@@ -3,14 +3,13 @@
 // In: the text as pasted (counters, tabs, CRLF, grep excerpts, several dumps, mixed outputs).
 // Out: every table, chain, rule, set and virtual service that could be read, and a Diagnostic per problem.
 
-export { canonicalIp, cidrContains, formatCidr, formatIp, type IpValue, parseCidr, parseIp } from './address';
+export { canonicalIp, cidrContains, formatCidr, formatIp, hostPort, type IpValue, parseCidr, parseIp } from './address';
 export { checkAllRules, findChain, findTable, getRule, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
 export { formatIpsetSave, type IpsetParseResult, parseIpsetSave } from './ipset-save';
 export { type ParseOptions, type ParseResult, parseIptablesSave } from './iptables-save';
 export {
   formatIpvsadmSave,
-  hostPort,
   type IpvsParseResult,
   ipvsServiceKey,
   ipvsServiceName,

@@ -8,7 +8,7 @@ import {
   type IpvsState,
   type IpvsVirtualService,
 } from '../model';
-import { formatIp, parseIp } from './address';
+import { formatIp, hostPort, parseIp } from './address';
 
 // `ipvsadm-save -n` (= `ipvsadm -S -n`) and `ipvsadm -Ln` [--stats | --rate | --thresholds |
 // --persistent-conn | --tun-info] text → the node's virtual services and their real servers.
@@ -70,10 +70,6 @@ export function ipvsServiceKey(
 export function ipvsServiceName(s: IpvsVirtualService): string {
   if (s.protocol === 'fwmark') return `FWM  ${s.fwmark}${s.family === 6 ? ' IPv6' : ''}`;
   return `${s.protocol.toUpperCase().padEnd(4)} ${hostPort(s.address, s.port)}`;
-}
-
-export function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** `10.96.0.10:53`, `[fd00::10]:53`, or (allowPortless) `10.244.0.2` / `fd00::5` → address and port (-1: none). */

@@ -1,12 +1,11 @@
 import { chainKind, servicePortName } from '../graph/chain-kind';
 import type { Header, IpvsEvent, TraceEvent, TracePath } from '../model';
+import { hostPort } from '../parse';
 
 // A trace in plain words, for the step view and for Markdown: what a step did and why kube-proxy
 // wrote it (pkg/proxy/iptables/proxier.go), where a path ended, and which header fields changed.
 
-export function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
+export { hostPort };
 
 export function percent(p: number): string {
   return `${(Math.round(p * 10000) / 100).toString()}%`;

@@ -19,7 +19,7 @@ import type {
   TracePath,
   TraceResult,
 } from '../model';
-import { findTable, formatIp, getRule, type IpValue, parseIp, ruleLocation } from '../parse';
+import { findTable, formatIp, getRule, hostPort, type IpValue, parseIp, ruleLocation } from '../parse';
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
 import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
@@ -700,10 +700,6 @@ function pickPort(lo: number, hi: number, current: number, notes: string[]): num
   if (current >= lo && current <= hi) return current;
   if (lo !== hi) notes.push(`the kernel picks a free port in ${lo}-${hi}; ${lo} is shown`);
   return lo;
-}
-
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** After the last table of a hook: the routing decision and the next hook, or the end of the walk. */

@@ -120,6 +120,8 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
   const kept = errors > 0 && state.ruleset !== null;
   const next: EngineState = kept ? state : { ruleset, extras, revision: state.revision + 1, trace: null };
   const shown = next.extras;
+  const nodeIPs = inferNodeIPs(shown);
+  const dumpPresets = packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2');
   return {
     state: next,
     response: {
@@ -131,20 +133,14 @@ function parse(state: EngineState, request: ParseRequest, elapsed: () => number)
       errors,
       kept,
       revision: next.revision,
+      // An IPVS node's rules name no Service: its virtual services are the packets to try.
       presets: shown.ipvs
-        ? [
-            ...ipvsPresets(
-              shown.ipvs,
-              shown.ipsets,
-              inferNodeIPs(shown).length ? inferNodeIPs(shown) : [request.nodeIP ?? ''],
-            ),
-            ...packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
-          ]
-        : packetPresets(next.ruleset ?? ruleset, request.nodeIP ?? '192.168.0.2'),
+        ? [...ipvsPresets(shown.ipvs, shown.ipsets, nodeIPs.length ? nodeIPs : [request.nodeIP ?? '']), ...dumpPresets]
+        : dumpPresets,
       input: input.info,
       node: {
         mode: shown.mode,
-        nodeIPs: inferNodeIPs(shown),
+        nodeIPs,
         sections: shown.sections,
         virtualServices: shown.ipvs?.services.length ?? 0,
         ipsets: Object.keys(shown.ipsets).length,
