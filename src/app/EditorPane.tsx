@@ -110,6 +110,9 @@ function markLine(
   editor.revealLineInCenterIfOutsideViewport(line);
 }
 
+/** A big dump's view keeps this many rules either side of a matched one in a long chain. */
+const VIEW_AROUND = 3;
+
 const megabytes = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MB`;
 
 function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: number | null }) {
@@ -123,7 +126,7 @@ function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: nu
       stalling the page.{' '}
       {viewLines === null
         ? 'The chains this trace walks will show here, read-only.'
-        : `Shown read-only: the ${viewLines.toLocaleString('en')} lines of the chains this trace walks.`}{' '}
+        : `Shown read-only: the chains this trace walks, ${viewLines.toLocaleString('en')} lines, long ones only near the rules it matched.`}{' '}
       Paste or drop another dump to replace it.
     </p>
   );
@@ -237,7 +240,7 @@ export default function EditorPane() {
     if (!bigDump || !result) return;
     let cancel: (() => void) | undefined;
     let current = true;
-    requestSlice()
+    requestSlice(VIEW_AROUND)
       .then((slice) => {
         if (!current || slice === null) return;
         cancel = swapModel(editorRef, slice, true, (model) => {

@@ -18,19 +18,30 @@ import { type BigDump, useAppStore } from './store';
 /** The running engine, for one-off requests outside the edit loop (a slice for sharing). */
 let running: EngineClient | null = null;
 
-/** The last good dump cut down to the chains the current trace walks. */
-let slicing: Promise<string> | null = null;
-export function requestSlice(): Promise<string | null> {
-  if (!running) return Promise.resolve(null);
-  // One request serves every caller that asks meanwhile (the editor's view, Share): a second
-  // request would make the first stale.
-  slicing ??= running
-    .request({ kind: 'slice' })
-    .then((r) => r.text)
-    .finally(() => {
-      slicing = null;
-    });
-  return slicing;
+/** Slices asked for and not yet answered, by `around` (none: the whole walked chains). */
+const slicing = new Map<number | undefined, Promise<string>>();
+let lastSlice: Promise<unknown> = Promise.resolve();
+
+/**
+ * The last good dump cut down to the chains the current trace walks; with `around`, long chains only
+ * near the rules it matched (the editor's view of a big dump).
+ */
+export function requestSlice(around?: number): Promise<string | null> {
+  const engine = running;
+  if (!engine) return Promise.resolve(null);
+  let pending = slicing.get(around);
+  if (!pending) {
+    // One request serves every caller that asks meanwhile (the editor's view, Share), and one waits
+    // for the other: a second slice request in flight would make the first stale.
+    pending = lastSlice
+      .catch(() => undefined)
+      .then(() => engine.request({ kind: 'slice', around }))
+      .then((r) => r.text)
+      .finally(() => slicing.delete(around));
+    slicing.set(around, pending);
+    lastSlice = pending;
+  }
+  return pending;
 }
 
 /** Chains of the dump in use that mention `query` (a chain name, Service, IP or port). */

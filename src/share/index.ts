@@ -25,4 +25,4 @@ export {
   type ShareKubeOptions,
   type ShareStateV1,
 } from './permalink';
-export { sliceDump } from './slice';
+export { type SliceOptions, sliceDump } from './slice';

@@ -85,7 +85,7 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
           response: {
             id: request.id,
             kind: 'slice',
-            text: sliceDump(state.ruleset, state.trace, state.extras),
+            text: sliceDump(state.ruleset, state.trace, state.extras, { around: request.around }),
             ms: elapsed(),
           },
         };

@@ -52,6 +52,8 @@ export interface GraphRequest {
 export interface SliceRequest {
   id: number;
   kind: 'slice';
+  /** For reading, not sharing: long chains keep only the rules near a matched one (`sliceDump`). */
+  around?: number;
 }
 
 /** Decode every rule of the ruleset in use for bad option values (a big dump parsed with `checkRules: false`). */
