@@ -38,7 +38,10 @@ test('a big dropped dump is read by the worker; Share saves a trace file that op
   await expect(page.getByTestId('big-dump')).toContainText('dump from node-b.rules');
   await expect(panel.getByTestId('final')).toContainText(POD, { timeout: 30_000 });
   // The editor holds only the walked chains, read-only, with the current step's rule lit.
-  await expect(page.getByTestId('big-dump')).toContainText(/Shown read-only: the [\d,]+ lines/, { timeout: 30_000 });
+  await expect(page.getByTestId('big-dump')).toContainText(
+    /Shown read-only: the chains this trace walks, [\d,]+ lines/,
+    { timeout: 30_000 },
+  );
   await expect(page.getByTestId('editor').locator('.view-lines')).toContainText('A slice of an iptables-save dump');
 
   // Another path (an endpoint), two steps in.

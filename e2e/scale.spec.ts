@@ -11,8 +11,8 @@ const SANE_MS = 30_000;
 const POD = /sent to 10\.244\.\d+\.\d+:\d+/;
 
 interface Timings {
-  /** Long tasks since the page opened: start and duration (ms). */
-  longTasks: { start: number; duration: number }[];
+  /** Long tasks since the page opened: start and duration (ms), and the page's marks made in them. */
+  longTasks: { start: number; duration: number; marks: string[] }[];
   pasteAt?: number;
   tracedAt?: number;
 }
@@ -24,7 +24,8 @@ async function instrument(page: Page): Promise<void> {
     const w = window as unknown as { __scale: Timings };
     w.__scale = { longTasks: [] };
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__scale.longTasks.push({ start: e.startTime, duration: e.duration });
+      for (const e of list.getEntries())
+        w.__scale.longTasks.push({ start: e.startTime, duration: e.duration, marks: [] });
     }).observe({ type: 'longtask', buffered: true });
     window.addEventListener(
       'keydown',
@@ -41,7 +42,17 @@ async function instrument(page: Page): Promise<void> {
   }, POD.source);
 }
 
-const timings = (page: Page) => page.evaluate(() => (window as unknown as { __scale: Timings }).__scale);
+/** The timings, each long task labelled with the page's `chainwalk:` marks made in it or just after it ended. */
+const timings = (page: Page) =>
+  page.evaluate(() => {
+    const t = (window as unknown as { __scale: Timings }).__scale;
+    const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('chainwalk:'));
+    for (const task of t.longTasks)
+      task.marks = marks
+        .filter((m) => m.startTime >= task.start && m.startTime <= task.start + task.duration + 2)
+        .map((m) => m.name.slice('chainwalk:'.length));
+    return t;
+  });
 
 /** The longest task from `from` on, and how many reached 50 ms. */
 function longestSince(t: Timings, from: number): { longest: number; count: number } {
@@ -109,7 +120,22 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
   console.log(
     `scale: longest main-thread task from the paste on ${Math.round(longest)} ms (target ≤ 50); ${count} tasks ≥ 50 ms: ${t.longTasks
       .filter((e) => e.start + e.duration >= pasteAt)
-      .map((e) => Math.round(e.duration))
+      .map(
+        (e) =>
+          `${Math.round(e.duration)} at +${Math.round(e.start - pasteAt)}${e.marks.length > 0 ? ` (${e.marks.join(', ')})` : ''}`,
+      )
+      .join(', ')}`,
+  );
+  const marks = await page.evaluate(() =>
+    performance
+      .getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('chainwalk:'))
+      .map((m) => [m.name.slice('chainwalk:'.length), m.startTime] as const),
+  );
+  console.log(
+    `scale: answers and marks: ${marks
+      .filter(([, at]) => at >= pasteAt)
+      .map(([name, at]) => `${name} +${Math.round(at - pasteAt)}`)
       .join(', ')}`,
   );
   console.log(`scale: mounted React Flow nodes ${mounted}; ${status}`);

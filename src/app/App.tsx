@@ -102,6 +102,7 @@ export function App() {
             node&rsquo;s <code className="font-mono">iptables-save</code> into the editor.
           </p>
         </div>
+        {/* The three columns contain their layout: Monaco's measuring and React Flow's ResizeObserver then lay out only their own column. */}
         <div className="grid min-h-0 flex-1 grid-cols-1 gap-3 lg:grid-cols-[minmax(16rem,1fr)_minmax(0,1.5fr)_minmax(22rem,27rem)]">
           <section aria-label="input" className="flex min-h-[24rem] flex-col gap-1 lg:min-h-0">
             <InputTitle />
@@ -113,11 +114,11 @@ export function App() {
           </section>
           <section
             aria-label="chain graph"
-            className="min-h-[24rem] rounded-md border border-slate-200 lg:min-h-0 dark:border-slate-800"
+            className="min-h-[24rem] rounded-md border border-slate-200 [contain:strict] lg:min-h-0 dark:border-slate-800"
           >
             <Canvas />
           </section>
-          <section aria-label="packet" className="min-h-0 overflow-y-auto pr-1">
+          <section aria-label="packet" className="min-h-0 overflow-y-auto pr-1 [contain:layout_paint]">
             <PacketPanel />
           </section>
         </div>

@@ -1,11 +1,16 @@
 import {
   Background,
+  BaseEdge,
   Controls,
   type Edge,
+  EdgeLabelRenderer,
+  type EdgeProps,
+  getBezierPath,
   Handle,
   MarkerType,
   MiniMap,
   type Node,
+  type NodeHandle,
   Panel,
   Position,
   ReactFlow,
@@ -118,7 +123,45 @@ const ChainView = memo(function ChainView({ data }: { data: ChainData }) {
 
 const nodeTypes = { chain: ChainView };
 
-export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: Edge[] } {
+type ChainEdgeData = Edge<{ label?: string }>;
+
+/**
+ * An edge with its label ("×3", "goto") in HTML. React Flow's own edge label measures its SVG text
+ * with getBBox after mounting, a forced layout that was a third of a big dump's first draw.
+ */
+const ChainEdge = memo(function ChainEdge(props: EdgeProps<ChainEdgeData>) {
+  const [path, labelX, labelY] = getBezierPath(props);
+  const label = props.data?.label;
+  return (
+    <>
+      <BaseEdge id={props.id} path={path} markerEnd={props.markerEnd} style={props.style} />
+      {label && (
+        <EdgeLabelRenderer>
+          <div
+            className="pointer-events-none absolute rounded bg-white px-1 text-[10px] text-slate-700 dark:bg-slate-900 dark:text-slate-200"
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            data-edge-label={props.id}
+          >
+            {label}
+          </div>
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+});
+
+const edgeTypes = { chain: ChainEdge };
+
+/** Where edges end: the middle of the left side (in) and of the right side (out), as `<Handle>` places them. */
+function handlesOf(n: GraphNode): NodeHandle[] {
+  const y = n.size.height / 2 - 0.5;
+  return [
+    { type: 'target', position: Position.Left, x: 0, y, width: 1, height: 1 },
+    { type: 'source', position: Position.Right, x: n.size.width - 1, y, width: 1, height: 1 },
+  ];
+}
+
+export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: ChainEdgeData[] } {
   const expanded = new Set(graph.groups.filter((g) => g.expanded).map((g) => g.id));
   const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
     id: n.id,
@@ -126,17 +169,22 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
     position: n.position,
     width: n.size.width,
     height: n.size.height,
+    // Sizes and handles known up front: the edges are drawn in the first commit, not only after
+    // React Flow's ResizeObserver has measured every node.
+    measured: n.size,
+    handles: handlesOf(n),
     data: { node: n, current: n.id === current, expanded: expanded.has(n.id) },
     draggable: false,
     connectable: false,
     zIndex: n.kind === 'hook' ? 0 : 1,
   }));
-  const edges: Edge[] = graph.edges.map((e) => ({
+  const edges: ChainEdgeData[] = graph.edges.map((e) => ({
     id: e.id,
+    type: 'chain',
     source: e.source,
     target: e.target,
     animated: e.onPath,
-    label: e.count > 1 ? `×${e.count}` : e.kind === 'goto' ? 'goto' : undefined,
+    data: { label: e.count > 1 ? `×${e.count}` : e.kind === 'goto' ? 'goto' : undefined },
     markerEnd: { type: MarkerType.ArrowClosed },
     style: e.onPath ? { stroke: '#f59e0b', strokeWidth: 2.5 } : { opacity: 0.45 },
     zIndex: e.onPath ? 2 : 1,
@@ -240,6 +288,7 @@ export function Canvas() {
         nodes={flow.nodes}
         edges={flow.edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         colorMode="system"
         onlyRenderVisibleElements
         onNodeClick={(_, node) => {

@@ -39,7 +39,10 @@ function useClipboardReadable(): React.RefObject<boolean> {
 }
 
 async function clipboardBlob(): Promise<Blob | null> {
-  for (const item of await navigator.clipboard.read()) {
+  const items = await navigator.clipboard.read();
+  // The browser hands the page the whole clipboard in one task (30 MB: 60–80 ms); this marks it in profiles.
+  performance.mark('chainwalk:clipboard read');
+  for (const item of items) {
     if (item.types.includes('text/plain')) return item.getType('text/plain');
   }
   return null;
@@ -67,6 +70,16 @@ function lineOf(model: monaco.editor.ITextModel, rule: RuleText, view: boolean):
   return found ? found.range.startLineNumber : null;
 }
 
+/**
+ * Sends a big paste to the worker. The paste's Ctrl+A selection is dropped first: the banner resizes
+ * the editor, and Monaco re-measuring a selection over every visible line was one 50–70 ms frame.
+ */
+function takeBigDump(editor: monaco.editor.IStandaloneCodeEditor, bigDump: BigDump): void {
+  editor.setPosition({ lineNumber: 1, column: 1 });
+  performance.mark('chainwalk:big dump');
+  useAppStore.getState().loadBigDump(bigDump);
+}
+
 /** Puts a new model in the editor: built first, attached a frame later (no long task, ui-research §8.6). */
 function swapModel(
   editorRef: React.RefObject<monaco.editor.IStandaloneCodeEditor | null>,
@@ -86,6 +99,7 @@ function swapModel(
     editor.updateOptions({ readOnly });
     editor.setModel(model);
     old?.dispose();
+    performance.mark('chainwalk:editor model');
     onDone(model);
   });
   return () => {
@@ -192,7 +206,7 @@ export default function EditorPane() {
     });
     // Capture phase: this runs before Monaco's own paste handling, and can keep a big paste from it.
     const onPaste = (event: ClipboardEvent) => {
-      const { loadBigDump, setNotice } = useAppStore.getState();
+      const { setNotice } = useAppStore.getState();
       if (readable.current) {
         event.preventDefault();
         event.stopImmediatePropagation();
@@ -202,7 +216,7 @@ export default function EditorPane() {
               setNotice('The clipboard holds no text to paste.');
               return;
             }
-            if (blob.size > BIG_DUMP_BYTES) loadBigDump({ source: blob, bytes: blob.size, from: 'clipboard' });
+            if (blob.size > BIG_DUMP_BYTES) takeBigDump(editor, { source: blob, bytes: blob.size, from: 'clipboard' });
             else paste(editor, await blob.text());
           })
           .catch(() => setNotice('The clipboard could not be read: drop the dump onto the page instead.'));
@@ -213,7 +227,7 @@ export default function EditorPane() {
       if (text.length <= BIG_DUMP_BYTES) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      loadBigDump({ source: text, bytes: text.length, from: 'clipboard' });
+      takeBigDump(editor, { source: text, bytes: text.length, from: 'clipboard' });
     };
     el.addEventListener('paste', onPaste, true);
     return () => {
@@ -306,7 +320,7 @@ export default function EditorPane() {
       {yaml && <GeneratedTabs shown={shown} setTab={setTab} generated={input.generated} />}
       <div
         ref={host}
-        className={`min-h-0 w-full flex-1 ${shown === 'input' ? '' : 'hidden'}`}
+        className={`min-h-0 w-full flex-1 [contain:strict] ${shown === 'input' ? '' : 'hidden'}`}
         data-testid={shown === 'input' ? 'editor' : 'editor-hidden'}
         data-tab="input"
       />

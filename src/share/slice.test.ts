@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Packet } from '../model';
 import { generateKubeProxyDump, worstService } from '../../bench/gen';
+import type { Packet } from '../model';
 import { getRule, parseIptablesSave, parseNodeDump } from '../parse';
 import { nodeContext, nodeContextFromDump, simulate } from '../sim';
 import { toContractJson } from '../sim/contract';

@@ -44,6 +44,8 @@ export function createEngineClient(worker: EngineWorker): EngineClient {
     const data: EngineResponse = typeof event.data === 'string' ? JSON.parse(event.data) : event.data;
     const waiting = pending.get(data.id);
     if (!waiting) return; // stale: already rejected
+    // A mark per answer, for profiles and the scale test: which long task followed which answer.
+    globalThis.performance?.mark?.(`chainwalk:${data.kind === 'error' ? `${waiting.kind} error` : data.kind}`);
     pending.delete(data.id);
     if (latest.get(waiting.kind) === data.id) latest.delete(waiting.kind);
     if (data.kind === 'error') waiting.reject(new EngineError(data.message));
