@@ -183,7 +183,7 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
     type: 'chain',
     source: e.source,
     target: e.target,
-    animated: e.onPath,
+    animated: false,
     data: { label: e.count > 1 ? `×${e.count}` : e.kind === 'goto' ? 'goto' : undefined },
     markerEnd: { type: MarkerType.ArrowClosed },
     style: e.onPath ? { stroke: '#f59e0b', strokeWidth: 2.5 } : { opacity: 0.45 },

@@ -75,37 +75,69 @@ function lineOf(model: monaco.editor.ITextModel, rule: RuleText, view: boolean):
  * the editor, and Monaco re-measuring a selection over every visible line was one 50–70 ms frame.
  */
 function takeBigDump(editor: monaco.editor.IStandaloneCodeEditor, bigDump: BigDump): void {
-  editor.setPosition({ lineNumber: 1, column: 1 });
   performance.mark('chainwalk:big dump');
+  editor.setPosition({ lineNumber: 1, column: 1 });
   useAppStore.getState().loadBigDump(bigDump);
 }
 
-/** Puts a new model in the editor: built first, attached a frame later (no long task, ui-research §8.6). */
+/**
+ * Puts a new model in the editor: built first, attached in a task of its own a frame later (no long
+ * task, ui-research §8.6). Attaching in a timer rather than an animation frame keeps it apart from
+ * Monaco's own render of the new model, which runs in the next frame.
+ */
 function swapModel(
   editorRef: React.RefObject<monaco.editor.IStandaloneCodeEditor | null>,
   text: string,
-  readOnly: boolean,
   onDone: (model: monaco.editor.ITextModel) => void,
 ): () => void {
   const model = monaco.editor.createModel(text, LANGUAGE);
   let cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const frame = requestAnimationFrame(() => {
-    const editor = editorRef.current;
-    if (cancelled || !editor) {
-      model.dispose();
-      return;
-    }
-    const old = editor.getModel();
-    editor.updateOptions({ readOnly });
-    editor.setModel(model);
-    old?.dispose();
-    performance.mark('chainwalk:editor model');
-    onDone(model);
+    timer = setTimeout(() => {
+      const editor = editorRef.current;
+      if (cancelled || !editor) {
+        model.dispose();
+        return;
+      }
+      const old = editor.getModel();
+      // Editable again if it showed a big dump's view.
+      editor.updateOptions({ readOnly: false });
+      editor.setModel(model);
+      performance.mark('chainwalk:editor model');
+      onDone(model);
+      // The old model goes later, in a task of its own.
+      if (old) setTimeout(() => old.dispose(), 0);
+    }, 0);
   });
   return () => {
     cancelled = true;
     cancelAnimationFrame(frame);
+    clearTimeout(timer);
   };
+}
+
+/**
+ * Shows a big dump's view (a few hundred lines) read-only in the editor's own model, in a task of its
+ * own: replacing the text of the model in place is about half the cost of attaching a new model
+ * (setModel tears the view down and builds it again).
+ */
+function showView(
+  editorRef: React.RefObject<monaco.editor.IStandaloneCodeEditor | null>,
+  text: string,
+  onDone: (model: monaco.editor.ITextModel) => void,
+): () => void {
+  const timer = setTimeout(() => {
+    const editor = editorRef.current;
+    const model = editor?.getModel();
+    if (!editor || !model) return;
+    // Read-only first: the edit listener ignores what a read-only editor's model does.
+    editor.updateOptions({ readOnly: true });
+    model.setValue(text);
+    performance.mark('chainwalk:editor model');
+    onDone(model);
+  }, 0);
+  return () => clearTimeout(timer);
 }
 
 /** Marks the current step's line (or clears the mark) and scrolls it into view. */
@@ -200,6 +232,8 @@ export default function EditorPane() {
     decorations.current = editor.createDecorationsCollection();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const sub = editor.onDidChangeModelContent(() => {
+      // A big dump's read-only view is not the dump.
+      if (editor.getOption(monaco.editor.EditorOption.readOnly)) return;
       clearTimeout(timer);
       // The latest edit wins: the worker drops stale parses anyway.
       timer = setTimeout(() => setDumpText(editor.getValue()), 120);
@@ -216,7 +250,9 @@ export default function EditorPane() {
               setNotice('The clipboard holds no text to paste.');
               return;
             }
-            if (blob.size > BIG_DUMP_BYTES) takeBigDump(editor, { source: blob, bytes: blob.size, from: 'clipboard' });
+            // In a task of its own, apart from the browser's task that handed over the blob.
+            if (blob.size > BIG_DUMP_BYTES)
+              setTimeout(() => takeBigDump(editor, { source: blob, bytes: blob.size, from: 'clipboard' }), 0);
             else paste(editor, await blob.text());
           })
           .catch(() => setNotice('The clipboard could not be read: drop the dump onto the page instead.'));
@@ -246,7 +282,7 @@ export default function EditorPane() {
     const readOnly = editor.getOption(monaco.editor.EditorOption.readOnly);
     if (!readOnly && editor.getValue() === dumpText) return;
     setViewLines(null);
-    return swapModel(editorRef, dumpText, false, () => setModelVersion((v) => v + 1));
+    return swapModel(editorRef, dumpText, () => setModelVersion((v) => v + 1));
   }, [dumpText, bigDump]);
 
   // A big dump: once traced, show the chains the trace walks (the worker's slice), read-only.
@@ -254,19 +290,29 @@ export default function EditorPane() {
     if (!bigDump || !result) return;
     let cancel: (() => void) | undefined;
     let current = true;
-    requestSlice(VIEW_AROUND)
-      .then((slice) => {
-        if (!current || slice === null) return;
-        cancel = swapModel(editorRef, slice, true, (model) => {
-          setViewLines(model.getLineCount());
-          setModelVersion((v) => v + 1);
+    const fetchView = () =>
+      requestSlice(VIEW_AROUND)
+        .then((slice) => {
+          if (!current || slice === null) return;
+          cancel = showView(editorRef, slice, (model) => {
+            setViewLines(model.getLineCount());
+            setModelVersion((v) => v + 1);
+          });
+        })
+        .catch(() => {
+          // Overtaken by a newer trace: its own slice follows.
         });
-      })
-      .catch(() => {
-        // Overtaken by a newer trace: its own slice follows.
-      });
+    // Once the page is idle: the trace's panel and the graph draw first, and the view's frames
+    // do not land on theirs.
+    const idle = requestIdleCallback(
+      () => {
+        if (current) fetchView();
+      },
+      { timeout: 1000 },
+    );
     return () => {
       current = false;
+      cancelIdleCallback(idle);
       cancel?.();
     };
   }, [bigDump, result]);
