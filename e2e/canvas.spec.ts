@@ -13,8 +13,9 @@ test('the chain graph of the sample is drawn, with the packet’s route emphasis
   await expect(canvas.locator('.react-flow__node').filter({ hasText: 'PREROUTING' }).first()).toBeVisible();
   await expect(canvas.locator('.react-flow__node').filter({ hasText: 'KUBE-SERVICES' }).first()).toBeVisible();
   await page.screenshot({ path: 'test-results/canvas.png' });
-  // Edges on the route are animated.
-  await expect(canvas.locator('.react-flow__edge.animated').first()).toBeAttached();
+  // Edges on the route are marked, and still: the packet token is what moves.
+  await expect(canvas.locator('.react-flow__edge.cw-route').first()).toBeAttached();
+  await expect(canvas.locator('.react-flow__edge.animated')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -183,7 +183,9 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
     type: 'chain',
     source: e.source,
     target: e.target,
-    animated: false,
+    // The route is marked by colour and width, not animated: a dash animation repaints the canvas
+    // every frame, for as long as the page is open. The packet token is what moves.
+    className: e.onPath ? 'cw-route' : undefined,
     data: { label: e.count > 1 ? `×${e.count}` : e.kind === 'goto' ? 'goto' : undefined },
     markerEnd: { type: MarkerType.ArrowClosed },
     style: e.onPath ? { stroke: '#f59e0b', strokeWidth: 2.5 } : { opacity: 0.45 },
