@@ -10,7 +10,6 @@ import {
   MarkerType,
   MiniMap,
   type Node,
-  type NodeHandle,
   Panel,
   Position,
   ReactFlow,
@@ -20,6 +19,7 @@ import {
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Graph, GraphNode } from '../graph';
 import { ExportPng } from './ExportPng';
+import { centre, handlesOf } from './geometry';
 import { PacketToken } from './PacketToken';
 import { SearchBox } from './SearchBox';
 import { useAppStore } from './store';
@@ -152,15 +152,6 @@ const ChainEdge = memo(function ChainEdge(props: EdgeProps<ChainEdgeData>) {
 
 const edgeTypes = { chain: ChainEdge };
 
-/** Where edges end: the middle of the left side (in) and of the right side (out), as `<Handle>` places them. */
-function handlesOf(n: GraphNode): NodeHandle[] {
-  const y = n.size.height / 2 - 0.5;
-  return [
-    { type: 'target', position: Position.Left, x: 0, y, width: 1, height: 1 },
-    { type: 'source', position: Position.Right, x: n.size.width - 1, y, width: 1, height: 1 },
-  ];
-}
-
 export function toFlow(graph: Graph, current: string | null): { nodes: Node<ChainData>[]; edges: ChainEdgeData[] } {
   const expanded = new Set(graph.groups.filter((g) => g.expanded).map((g) => g.id));
   const nodes: Node<ChainData>[] = graph.nodes.map((n) => ({
@@ -169,8 +160,7 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
     position: n.position,
     width: n.size.width,
     height: n.size.height,
-    // Sizes and handles known up front: the edges are drawn in the first commit, not only after
-    // React Flow's ResizeObserver has measured every node.
+    // Sizes and handles known up front (geometry.ts).
     measured: n.size,
     handles: handlesOf(n),
     data: { node: n, current: n.id === current, expanded: expanded.has(n.id) },
@@ -196,9 +186,6 @@ export function toFlow(graph: Graph, current: string | null): { nodes: Node<Chai
 
 /** Above this many nodes the canvas opens on the netfilter spine and follows the packet, instead of fitting everything. */
 const FOCUS_NODES = 150;
-
-/** The centre of a node, in flow coordinates. */
-const centre = (n: GraphNode) => ({ x: n.position.x + n.size.width / 2, y: n.position.y + n.size.height / 2 });
 
 /**
  * Frames a new dump's graph: the whole of a small one; for a big one the spine, where every walk

@@ -1,33 +1,23 @@
-import { getBezierPath, Position, useReactFlow, ViewportPortal } from '@xyflow/react';
+import { getBezierPath, useReactFlow, ViewportPortal } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
 import type { Graph, GraphNode } from '../graph';
+import { centre, edgeEnds } from './geometry';
 import { useAppStore } from './store';
 
 // The packet on the canvas: a token that travels from the previous step's node to the current
 // one — along the jump's edge when there is one (the same bezier React Flow draws), else straight —
 // in the time one step takes. With prefers-reduced-motion it jumps (index.css).
 
-function centre(n: GraphNode): [number, number] {
-  return [n.position.x + n.size.width / 2, n.position.y + n.size.height / 2];
-}
-
 /** The token's route from `from` to `to`, in flow coordinates (an SVG path). */
 export function hopPath(graph: Graph, from: GraphNode | undefined, to: GraphNode): string {
-  const [tx, ty] = centre(to);
-  if (!from || from === to) return `M ${tx} ${ty} L ${tx} ${ty}`;
+  const t = centre(to);
+  if (!from || from === to) return `M ${t.x} ${t.y} L ${t.x} ${t.y}`;
   const edge = graph.edges.some((e) => e.source === from.id && e.target === to.id);
   if (!edge) {
-    const [fx, fy] = centre(from);
-    return `M ${fx} ${fy} L ${tx} ${ty}`;
+    const f = centre(from);
+    return `M ${f.x} ${f.y} L ${t.x} ${t.y}`;
   }
-  const [d] = getBezierPath({
-    sourceX: from.position.x + from.size.width,
-    sourceY: from.position.y + from.size.height / 2,
-    sourcePosition: Position.Right,
-    targetX: to.position.x,
-    targetY: to.position.y + to.size.height / 2,
-    targetPosition: Position.Left,
-  });
+  const [d] = getBezierPath(edgeEnds(from, to));
   return d;
 }
 
@@ -43,7 +33,7 @@ export function PacketToken({ graph, follow }: { graph: Graph; follow: boolean }
   // The camera follows the packet, close enough to read the chain it is in.
   useEffect(() => {
     if (!follow || !to) return;
-    const [x, y] = centre(to);
+    const { x, y } = centre(to);
     void flow.setCenter(x, y, { zoom: Math.max(flow.getZoom(), 0.9), duration: reducedMotion() ? 0 : speed / 2 });
   }, [follow, to, flow, speed]);
   if (!to) return null;
