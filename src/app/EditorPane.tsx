@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RuleText } from '../worker';
-import { requestSlice } from './engine';
+import { requestSlice, requestText } from './engine';
 import { LANGUAGE, monaco } from './monaco';
 import { useCurrentStep } from './steps';
 import { BIG_DUMP_BYTES, type BigDump, useAppStore } from './store';
@@ -140,6 +140,54 @@ function showView(
   return () => clearTimeout(timer);
 }
 
+/** Text streamed into the editor per piece, cut at a line end (ui-research §8.6: bigger pieces made long tasks). */
+const PIECE = 64 * 1024;
+/** Pieces go in for this long per frame. */
+const PIECE_BUDGET_MS = 8;
+
+/**
+ * Streams a big dump's whole text into the editor's model, read-only, a few pieces per frame
+ * (ui-research §8.6: 26.5 MB in about 2 s, no long task). The model starts empty, so Monaco colours
+ * it as it goes; its line numbers are the dump's own.
+ */
+function streamWhole(
+  editor: monaco.editor.IStandaloneCodeEditor,
+  text: string,
+  onProgress: (done: number) => void,
+  onDone: (model: monaco.editor.ITextModel) => void,
+): () => void {
+  const model = editor.getModel();
+  if (!model) return () => {};
+  editor.updateOptions({ readOnly: true });
+  model.setValue('');
+  let at = 0;
+  let frame = 0;
+  let reported = 0;
+  const piece = () => {
+    const started = performance.now();
+    while (at < text.length && performance.now() - started < PIECE_BUDGET_MS) {
+      const cut = text.indexOf('\n', Math.min(text.length, at + PIECE));
+      const end = cut === -1 ? text.length : cut + 1;
+      const last = model.getLineCount();
+      const column = model.getLineMaxColumn(last);
+      model.applyEdits([{ range: new monaco.Range(last, column, last, column), text: text.slice(at, end) }]);
+      at = end;
+    }
+    if (at >= text.length) {
+      performance.mark('chainwalk:editor model');
+      onDone(model);
+      return;
+    }
+    if (started - reported > 100) {
+      reported = started;
+      onProgress(at / text.length);
+    }
+    frame = requestAnimationFrame(piece);
+  };
+  frame = requestAnimationFrame(piece);
+  return () => cancelAnimationFrame(frame);
+}
+
 /** Marks the current step's line (or clears the mark) and scrolls it into view. */
 function markLine(
   editor: monaco.editor.IStandaloneCodeEditor,
@@ -161,19 +209,39 @@ const VIEW_AROUND = 3;
 
 const megabytes = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MB`;
 
-function BigDumpBanner({ bigDump, viewLines }: { bigDump: BigDump; viewLines: number | null }) {
+/** What the editor shows of a big dump. */
+type BigView =
+  | { kind: 'waiting' }
+  | { kind: 'slice'; lines: number }
+  | { kind: 'loading'; done: number }
+  | { kind: 'whole'; lines: number };
+
+const WAITING: BigView = { kind: 'waiting' };
+
+function BigDumpBanner(props: { bigDump: BigDump; view: BigView; showWhole: () => void }) {
+  const { bigDump, view } = props;
   const from = bigDump.from === 'file' ? (bigDump.name ?? 'a file') : 'the clipboard';
+  const lines = (n: number) => n.toLocaleString('en');
   return (
     <p
       data-testid="big-dump"
       className="border-b border-sky-300 bg-sky-50 px-3 py-1.5 text-xs text-sky-900 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100"
     >
       A {megabytes(bigDump.bytes)} dump from {from}: the engine holds all of it, but it is too big to edit here without
-      stalling the page.{' '}
-      {viewLines === null
-        ? 'The chains this trace walks will show here, read-only.'
-        : `Shown read-only: the chains this trace walks, ${viewLines.toLocaleString('en')} lines, long ones only near the rules it matched.`}{' '}
-      Paste or drop another dump to replace it.
+      stalling the page. {view.kind === 'waiting' && 'The chains this trace walks will show here, read-only.'}
+      {view.kind === 'slice' && (
+        <>
+          Shown read-only: the chains this trace walks, {lines(view.lines)} lines, long ones only near the rules it
+          matched.{' '}
+          <button type="button" className="underline" onClick={props.showWhole}>
+            Show the whole dump
+          </button>{' '}
+          (read-only, with its own line numbers).
+        </>
+      )}
+      {view.kind === 'loading' && `Loading the whole dump into the editor: ${Math.floor(view.done * 100)}%…`}
+      {view.kind === 'whole' && `Shown read-only: the whole dump, ${lines(view.lines)} lines.`} Paste or drop another
+      dump to replace it.
     </p>
   );
 }
@@ -209,7 +277,11 @@ export default function EditorPane() {
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
   const readable = useClipboardReadable();
   /** Lines of the read-only view of a big dump, once it is in the editor. */
-  const [viewLines, setViewLines] = useState<number | null>(null);
+  const [view, setView] = useState<BigView>(WAITING);
+  /** The whole dump is in the editor, or on its way: a new trace only moves the mark. */
+  const whole = view.kind === 'whole' || view.kind === 'loading';
+  /** The editor's lines are the dump's own: a small dump, or a big one shown whole. */
+  const ownLines = !bigDump || view.kind === 'whole';
   const [modelVersion, setModelVersion] = useState(0);
 
   useEffect(() => {
@@ -281,13 +353,13 @@ export default function EditorPane() {
     if (!editor || bigDump) return;
     const readOnly = editor.getOption(monaco.editor.EditorOption.readOnly);
     if (!readOnly && editor.getValue() === dumpText) return;
-    setViewLines(null);
+    setView(WAITING);
     return swapModel(editorRef, dumpText, () => setModelVersion((v) => v + 1));
   }, [dumpText, bigDump]);
 
   // A big dump: once traced, show the chains the trace walks (the worker's slice), read-only.
   useEffect(() => {
-    if (!bigDump || !result) return;
+    if (!bigDump || !result || whole) return;
     let cancel: (() => void) | undefined;
     let current = true;
     const fetchView = () =>
@@ -295,7 +367,7 @@ export default function EditorPane() {
         .then((slice) => {
           if (!current || slice === null) return;
           cancel = showView(editorRef, slice, (model) => {
-            setViewLines(model.getLineCount());
+            setView({ kind: 'slice', lines: model.getLineCount() });
             setModelVersion((v) => v + 1);
           });
         })
@@ -315,17 +387,47 @@ export default function EditorPane() {
       cancelIdleCallback(idle);
       cancel?.();
     };
-  }, [bigDump, result]);
+  }, [bigDump, result, whole]);
 
   useEffect(() => {
-    if (bigDump) setViewLines(null);
+    if (bigDump) setView(WAITING);
   }, [bigDump]);
+
+  // The whole dump, on request: streamed from the worker into the editor, read-only.
+  const [wholeFor, setWholeFor] = useState<BigDump | null>(null);
+  useEffect(() => {
+    if (!bigDump || wholeFor !== bigDump) return;
+    let cancel: (() => void) | undefined;
+    let current = true;
+    setView({ kind: 'loading', done: 0 });
+    requestText()
+      .then((text) => {
+        const editor = editorRef.current;
+        if (!current || text === null || !editor) return;
+        cancel = streamWhole(
+          editor,
+          text,
+          (done) => setView({ kind: 'loading', done }),
+          (model) => {
+            setView({ kind: 'whole', lines: model.getLineCount() });
+            setModelVersion((v) => v + 1);
+          },
+        );
+      })
+      .catch(() => {
+        if (current) setView(WAITING);
+      });
+    return () => {
+      current = false;
+      cancel?.();
+    };
+  }, [bigDump, wholeFor]);
 
   useEffect(() => {
     const model = editorRef.current?.getModel();
     if (!model || modelVersion < 0) return;
-    // In a big dump's view the parser's line numbers are not the view's.
-    const shown = bigDump ? [] : diagnostics;
+    // In a big dump's view the parser's line numbers are not the view's; the whole dump's are.
+    const shown = ownLines ? diagnostics : [];
     monaco.editor.setModelMarkers(
       model,
       'chainwalk',
@@ -344,15 +446,15 @@ export default function EditorPane() {
         endColumn: d.span.column + Math.max(1, d.span.length),
       })),
     );
-  }, [diagnostics, bigDump, modelVersion]);
+  }, [diagnostics, ownLines, modelVersion]);
 
   useEffect(() => {
     const editor = editorRef.current;
     const model = editor?.getModel();
     if (!editor || !model || !decorations.current) return;
-    const line = rule && modelVersion >= 0 ? lineOf(model, rule, bigDump !== null) : null;
+    const line = rule && modelVersion >= 0 ? lineOf(model, rule, !ownLines) : null;
     markLine(editor, decorations.current, line !== null && line <= model.getLineCount() ? line : null);
-  }, [rule, bigDump, modelVersion]);
+  }, [rule, ownLines, modelVersion]);
 
   // YAML is highlighted as YAML (the model may have been swapped in since).
   useEffect(() => {
@@ -362,7 +464,7 @@ export default function EditorPane() {
 
   return (
     <div className="flex h-full min-h-[28rem] w-full flex-col">
-      {bigDump && <BigDumpBanner bigDump={bigDump} viewLines={viewLines} />}
+      {bigDump && <BigDumpBanner bigDump={bigDump} view={view} showWhole={() => setWholeFor(bigDump)} />}
       {yaml && <GeneratedTabs shown={shown} setTab={setTab} generated={input.generated} />}
       <div
         ref={host}

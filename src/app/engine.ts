@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SearchHit } from '../graph';
+import type { ChainInfo, SearchHit } from '../graph';
 import {
   type EngineClient,
   type KubeInputOptions,
@@ -17,6 +17,16 @@ import { type BigDump, useAppStore } from './store';
  */
 /** The running engine, for one-off requests outside the edit loop (a slice for sharing). */
 let running: EngineClient | null = null;
+
+/** The whole text of the dump in use (a big dump the page never held). */
+export function requestText(): Promise<string | null> {
+  return running ? running.request({ kind: 'text' }).then((r) => r.text) : Promise.resolve(null);
+}
+
+/** The chain called `name` in each table of the dump in use, with its rule count and Service. */
+export function requestChain(name: string): Promise<ChainInfo[] | null> {
+  return running ? running.request({ kind: 'chain', name }).then((r) => r.chains) : Promise.resolve(null);
+}
 
 /** Slices asked for and not yet answered, by `around` (none: the whole walked chains). */
 const slicing = new Map<number | undefined, Promise<string>>();

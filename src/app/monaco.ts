@@ -7,6 +7,7 @@ import 'monaco-editor/features/find/register';
 // Service YAML is the other input (src/kube).
 import 'monaco-editor/languages/definitions/yaml/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import { requestChain } from './engine';
 import { useAppStore } from './store';
 
 (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new EditorWorker() };
@@ -44,21 +45,34 @@ monaco.languages.registerDefinitionProvider(LANGUAGE, {
   },
 });
 
-/** Hover on a chain: how many rules it has and the Service kube-proxy's comments name. */
+const plural = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * Hover on a chain: how many rules it has and the Service kube-proxy's comments name. The editor
+ * holds all of a small dump; of a big one only a view, so the worker that holds it answers.
+ */
 monaco.languages.registerHoverProvider(LANGUAGE, {
-  provideHover(model, position) {
+  async provideHover(model, position) {
     const word = model.getWordAtPosition(position);
     if (!word || !/^[A-Z][A-Z0-9-]+$/.test(word.word)) return null;
+    const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+    if (useAppStore.getState().bigDump) {
+      const chains = await requestChain(word.word).catch(() => null);
+      if (!chains || chains.length === 0) return null;
+      const lines = chains.map(
+        (c) =>
+          `${c.table}: ${plural(c.rules, 'rule')}${c.policy ? `, policy ${c.policy}` : ''}${c.service ? ` — Service \`${c.service}\`` : ''}`,
+      );
+      return { range, contents: [{ value: `**${word.word}**` }, { value: lines.join('  \n') }] };
+    }
     const rules = model.findMatches(`-A ${word.word} `, false, false, true, null, false);
     if (rules.length === 0) return null;
     const first = model.getLineContent(rules[0].range.startLineNumber);
     const service = /--comment "?([a-z0-9-]+\/[a-z0-9.-]+(:[a-z0-9-]+)?)/.exec(first)?.[1];
     return {
-      range: new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn),
+      range,
       contents: [
-        {
-          value: `**${word.word}**: ${rules.length} rule${rules.length === 1 ? '' : 's'}${service ? ` — Service \`${service}\`` : ''}`,
-        },
+        { value: `**${word.word}**: ${plural(rules.length, 'rule')}${service ? ` — Service \`${service}\`` : ''}` },
       ],
     };
   },

@@ -5,7 +5,7 @@
 export { buildGraph, CHAIN_SIZE, chainNodeId, groupNodeId, hookNodeId, IPVS_NODE, thousands } from './build';
 export { chainKind, servicePortName } from './chain-kind';
 export { ipvsPresets, type PacketPreset, packetPresets } from './presets';
-export { type SearchHit, searchChains } from './search';
+export { type ChainInfo, chainInfo, type SearchHit, searchChains } from './search';
 export { ipvsLabel, type PathStep, pathSteps } from './steps';
 export { graphToSvg } from './svg';
 export type * from './types';

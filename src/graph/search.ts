@@ -39,26 +39,57 @@ function ruleAt(ruleset: Ruleset, offset: number): number {
   return -1;
 }
 
+/** kube-proxy's service port name for a chain, from the comments of its first rules. */
+function serviceOf(ruleset: Ruleset, t: number, c: number): string | undefined {
+  const rules = ruleset.tables[t].chains[c].rules;
+  for (let k = 0; k < rules.length && k < 4; k++) {
+    const name = servicePortName(getRule(ruleset, rules[k]).comment);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+/** A chain of one table, as the editor's hover shows it. */
+export interface ChainInfo {
+  table: TableName;
+  family: Family;
+  rules: number;
+  /** A built-in chain's policy. */
+  policy?: string;
+  service?: string;
+}
+
+/** The chain called `name` in each table that has one. */
+export function chainInfo(ruleset: Ruleset, name: string): ChainInfo[] {
+  const out: ChainInfo[] = [];
+  ruleset.tables.forEach((table, t) => {
+    const c = table.chainIndex.get(name);
+    if (c === undefined) return;
+    const chain = table.chains[c];
+    const service = serviceOf(ruleset, t, c);
+    out.push({
+      table: table.name,
+      family: table.family,
+      rules: chain.rules.length,
+      ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}),
+      ...(service ? { service } : {}),
+    });
+  });
+  return out;
+}
+
 export function searchChains(ruleset: Ruleset, query: string, limit = 20): SearchHit[] {
   const q = query.trim();
   if (q.length < 2) return [];
   const hits: SearchHit[] = [];
   const seen = new Set<string>();
-  const serviceOf = (t: number, c: number) => {
-    const rules = ruleset.tables[t].chains[c].rules;
-    for (let k = 0; k < rules.length && k < 4; k++) {
-      const name = servicePortName(getRule(ruleset, rules[k]).comment);
-      if (name) return name;
-    }
-    return undefined;
-  };
   const add = (t: number, c: number, match: SearchHit['match']) => {
     const table = ruleset.tables[t];
     const chain = table.chains[c];
     const id = chainNodeId(table.family, table.name, chain.name);
     if (seen.has(id)) return;
     seen.add(id);
-    const service = serviceOf(t, c);
+    const service = serviceOf(ruleset, t, c);
     hits.push({
       id,
       chain: chain.name,

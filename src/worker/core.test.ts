@@ -185,6 +185,41 @@ describe('search', () => {
   });
 });
 
+describe('a big dump the page does not hold', () => {
+  it('is handed over whole, and a chain name gets its tables, rule counts and Service', () => {
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: dump },
+      { id: 2, kind: 'text' },
+      { id: 3, kind: 'chain', name: 'KUBE-SERVICES' },
+      { id: 4, kind: 'chain', name: 'KUBE-NO-SUCH' },
+    ]);
+    const [, text, services, none] = responses;
+    expect(text).toMatchObject({ kind: 'text', text: dump, revision: 1 });
+    // kube-cluster.rules: KUBE-SERVICES in nat and in filter, each with its own rules.
+    const expected = ['nat', 'filter'].map((table) => {
+      const section = dump.slice(dump.indexOf(`*${table}\n`), dump.indexOf('COMMIT', dump.indexOf(`*${table}\n`)));
+      return { table, rules: section.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES ')).length };
+    });
+    expect(services.kind === 'chain' && services.chains).toEqual(
+      expect.arrayContaining(expected.map((e) => expect.objectContaining(e))),
+    );
+    expect(none).toMatchObject({ kind: 'chain', name: 'KUBE-NO-SUCH', chains: [] });
+  });
+
+  it('names the Service of a per-Service chain and the policy of a built-in one', () => {
+    const svc = /^-A (KUBE-SVC-\w+) .*--comment "?([\w-]+\/[\w.-]+(:[\w-]+)?)/m.exec(dump);
+    expect(svc).not.toBeNull();
+    const { responses } = run([
+      { id: 1, kind: 'parse', text: dump },
+      { id: 2, kind: 'chain', name: svc?.[1] ?? '' },
+      { id: 3, kind: 'chain', name: 'FORWARD' },
+    ]);
+    expect(responses[1]).toMatchObject({ chains: [{ table: 'nat', service: svc?.[2] }] });
+    const forward = responses[2].kind === 'chain' ? responses[2].chains : [];
+    expect(forward.find((c) => c.table === 'filter')?.policy).toMatch(/^(ACCEPT|DROP)$/);
+  });
+});
+
 describe('nextRequest', () => {
   const parse = (id: number): EngineRequest => ({ id, kind: 'parse', text: `#${id}` });
   const trace = (id: number): EngineRequest => ({ id, kind: 'trace', packet: podToApi });

@@ -1,6 +1,6 @@
 // The engine's core: what the worker does with each request, as plain functions of the state, so
 // it runs (and is tested) in Node. The worker entry only adds the message loop.
-import { buildGraph, ipvsPresets, packetPresets, searchChains } from '../graph';
+import { buildGraph, chainInfo, ipvsPresets, packetPresets, searchChains } from '../graph';
 import type { Diagnostic, Ruleset, TraceResult } from '../model';
 import { checkAllRules, getRule } from '../parse';
 import { sliceDump } from '../share';
@@ -78,6 +78,25 @@ export function handle(state: EngineState, request: EngineRequest, clock: Clock 
           },
         };
       }
+      case 'text':
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        return {
+          state,
+          response: { id: request.id, kind: 'text', text: state.ruleset.text, revision: state.revision, ms: elapsed() },
+        };
+      case 'chain':
+        if (!state.ruleset) return failure(state, request, 'no dump has been parsed yet');
+        return {
+          state,
+          response: {
+            id: request.id,
+            kind: 'chain',
+            name: request.name,
+            chains: chainInfo(state.ruleset, request.name),
+            revision: state.revision,
+            ms: elapsed(),
+          },
+        };
       case 'slice':
         if (!state.ruleset || !state.trace) return failure(state, request, 'nothing has been traced yet');
         return {

@@ -14,6 +14,10 @@ const scope = self as unknown as WorkerScope;
  * parses their JSON in a few ms where structured-clone deserialisation was one 50–100 ms task.
  */
 function post(response: EngineResponse): void {
+  if (response.kind === 'text') {
+    scope.postMessage(response);
+    return;
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(response);

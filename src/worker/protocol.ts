@@ -2,14 +2,23 @@
 // echoes. Per kind the latest request wins: the client rejects an older pending one at once,
 // and the worker drops queued requests that a newer one of their kind has overtaken.
 
-import type { Graph, GraphOptions, PacketPreset, SearchHit } from '../graph';
+import type { ChainInfo, Graph, GraphOptions, PacketPreset, SearchHit } from '../graph';
 import type { Diagnostic, Family, NodeContext, NodeDumpSection, Packet, TraceResult } from '../model';
 import type { InputInfo, KubeInputOptions } from './input';
 
-export type RequestKind = 'parse' | 'search' | 'trace' | 'graph' | 'slice' | 'check';
+export type RequestKind = 'parse' | 'search' | 'chain' | 'trace' | 'graph' | 'slice' | 'text' | 'check';
 
 /** The order a queue of requests runs in: each kind depends on the ones before it. */
-export const PIPELINE: readonly RequestKind[] = ['parse', 'search', 'trace', 'graph', 'slice', 'check'];
+export const PIPELINE: readonly RequestKind[] = [
+  'parse',
+  'search',
+  'chain',
+  'trace',
+  'graph',
+  'slice',
+  'text',
+  'check',
+];
 
 /** Parse a dump; the worker keeps the ruleset for later trace and graph requests. */
 export interface ParseRequest {
@@ -56,6 +65,19 @@ export interface SliceRequest {
   around?: number;
 }
 
+/** The whole text of the ruleset in use (a big dump the page never held, to show it read-only). */
+export interface TextRequest {
+  id: number;
+  kind: 'text';
+}
+
+/** What the ruleset in use has under a chain name: per table its rule count and Service (the editor's hover). */
+export interface ChainRequest {
+  id: number;
+  kind: 'chain';
+  name: string;
+}
+
 /** Decode every rule of the ruleset in use for bad option values (a big dump parsed with `checkRules: false`). */
 export interface CheckRequest {
   id: number;
@@ -71,7 +93,15 @@ export interface SearchRequest {
   limit?: number;
 }
 
-export type EngineRequest = ParseRequest | SearchRequest | TraceRequest | GraphRequest | SliceRequest | CheckRequest;
+export type EngineRequest =
+  | ParseRequest
+  | SearchRequest
+  | ChainRequest
+  | TraceRequest
+  | GraphRequest
+  | SliceRequest
+  | TextRequest
+  | CheckRequest;
 
 export interface RulesetSummary {
   tables: number;
@@ -157,6 +187,24 @@ export interface SliceResponse {
   ms: number;
 }
 
+/** Posted as a string, not JSON: 30 MB of text is one copy, not an escape and a parse. */
+export interface TextResponse {
+  id: number;
+  kind: 'text';
+  text: string;
+  revision: number;
+  ms: number;
+}
+
+export interface ChainResponse {
+  id: number;
+  kind: 'chain';
+  name: string;
+  chains: ChainInfo[];
+  revision: number;
+  ms: number;
+}
+
 export interface CheckResponse {
   id: number;
   kind: 'check';
@@ -183,6 +231,8 @@ export type EngineResponse =
   | TraceResponse
   | GraphResponse
   | SliceResponse
+  | TextResponse
+  | ChainResponse
   | CheckResponse
   | ErrorResponse;
 
