@@ -7,6 +7,7 @@ import { PacketPanel } from './PacketPanel';
 import { currentSample, sampleContext, samples } from './sample';
 import { copyTraceMarkdown, shareCurrentTrace, usePermalink } from './share';
 import { useAppStore } from './store';
+import { type ThemeChoice, useTheme } from './theme';
 
 // Monaco is big: it loads in its own chunk, after the page is up.
 const EditorPane = lazy(() => import('./EditorPane'));
@@ -36,6 +37,39 @@ function SamplePicker() {
         ))}
       </select>
     </label>
+  );
+}
+
+const THEME_CHOICES: [ThemeChoice, string][] = [
+  ['system', 'System'],
+  ['light', 'Light'],
+  ['dark', 'Dark'],
+];
+
+/** System / Light / Dark, as radios (arrow keys move between them); remembered by theme.ts. */
+function ThemeSwitch() {
+  const choice = useTheme((s) => s.choice);
+  const choose = useTheme((s) => s.choose);
+  return (
+    <fieldset className="flex overflow-hidden rounded-md border border-slate-300 text-sm dark:border-slate-700">
+      <legend className="sr-only">theme</legend>
+      {THEME_CHOICES.map(([value, label]) => (
+        <label
+          key={value}
+          className="cursor-pointer px-2 py-1.5 hover:bg-slate-100 has-checked:bg-slate-200 has-checked:font-medium has-focus-visible:outline-2 has-focus-visible:-outline-offset-2 has-focus-visible:outline-sky-500 dark:hover:bg-slate-800 dark:has-checked:bg-slate-700"
+        >
+          <input
+            type="radio"
+            name="theme"
+            value={value}
+            checked={choice === value}
+            onChange={() => choose(value)}
+            className="sr-only"
+          />
+          {label}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 
@@ -82,6 +116,7 @@ export function App() {
               {label}
             </button>
           ))}
+          <ThemeSwitch />
         </div>
       </header>
       <DropLoader />

@@ -23,6 +23,7 @@ import { centre, handlesOf } from './geometry';
 import { PacketToken } from './PacketToken';
 import { SearchBox } from './SearchBox';
 import { useAppStore } from './store';
+import { useTheme } from './theme';
 
 // The chain graph the worker built, drawn with React Flow. Positions come from the worker
 // (the spine by hand, user chains laid out with dagre); the page only renders.
@@ -251,6 +252,7 @@ export function Canvas() {
   const focus = useAppStore((s) => s.focus);
   const toggleGroup = useAppStore((s) => s.toggleGroup);
   const setFocus = useAppStore((s) => s.setFocus);
+  const colorMode = useTheme((s) => s.theme);
   const [follow, setFollow] = useState(false);
   const base = useMemo(() => (graph ? toFlow(graph, null) : null), [graph]);
   // Only the node the packet is in changes from step to step: every other node keeps its object,
@@ -278,7 +280,7 @@ export function Canvas() {
         edges={flow.edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
-        colorMode="system"
+        colorMode={colorMode}
         onlyRenderVisibleElements
         onNodeClick={(_, node) => {
           if (node.data.node.kind !== 'group') return;

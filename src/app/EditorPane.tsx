@@ -287,11 +287,9 @@ export default function EditorPane() {
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     const editor = monaco.editor.create(el, {
       value: useAppStore.getState().dumpText,
       language: LANGUAGE,
-      theme: dark ? 'vs-dark' : 'vs',
       automaticLayout: true,
       minimap: { enabled: false },
       wordWrap: 'off',
@@ -521,12 +519,10 @@ function GeneratedView({ text, line }: { text: string; line: number | null }) {
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
   useEffect(() => {
     if (!host.current) return;
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     const editor = monaco.editor.create(host.current, {
       value: '',
       language: LANGUAGE,
       readOnly: true,
-      theme: dark ? 'vs-dark' : 'vs',
       automaticLayout: true,
       minimap: { enabled: false },
       fontSize: 12,

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { type Graph, graphToSvg } from '../graph';
 import { useAppStore } from './store';
+import { useTheme } from './theme';
 
 // "Export PNG": the whole chain graph as an image for a ticket or slides. The graph stage draws it
 // as SVG from its own data (src/graph/svg.ts); the page only rasterises that at twice its size.
@@ -44,7 +45,7 @@ export function ExportPng({ graph }: { graph: Graph }) {
     setBusy(true);
     try {
       const { step } = useAppStore.getState();
-      const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+      const dark = useTheme.getState().theme === 'dark';
       const svg = graphToSvg(graph, { dark, current: graph.path[step] ?? null });
       download(await rasterise(svg), 'chainwalk-graph.png');
       setNotice('The chain graph was saved as chainwalk-graph.png.');

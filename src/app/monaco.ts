@@ -9,6 +9,7 @@ import 'monaco-editor/languages/definitions/yaml/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import { requestChain } from './engine';
 import { useAppStore } from './store';
+import { type Theme, useTheme } from './theme';
 
 (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
@@ -95,6 +96,13 @@ monaco.languages.registerHoverProvider('yaml', {
       })),
     };
   },
+});
+
+// Both editors take the page's theme (setTheme is global to Monaco), and follow it when it changes.
+const editorTheme = (theme: Theme) => (theme === 'dark' ? 'vs-dark' : 'vs');
+monaco.editor.setTheme(editorTheme(useTheme.getState().theme));
+useTheme.subscribe((s, before) => {
+  if (s.theme !== before.theme) monaco.editor.setTheme(editorTheme(s.theme));
 });
 
 export { monaco };
