@@ -524,7 +524,7 @@ describe('targets in plain words', () => {
 
   it('reads a bare save-string value that looks like an option as that option’s value', () => {
     const text = dump('filter', ['-A INPUT -m comment --comment -j -j LOG --log-prefix --x']);
-    expect(ruleSteps(text, toNode, { allowErrors: true })[0]).toMatch(/^LOG: .* with the prefix “--x”; /);
+    expect(ruleSteps(text, toNode)[0]).toMatch(/^LOG: .* with the prefix “--x”; /);
   });
 
   it('without the rule’s text, says what the header shows and names no target', () => {

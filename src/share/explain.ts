@@ -5,6 +5,7 @@ import { explainTarget } from './explain-target';
 
 // A trace in plain words, for the step view and for Markdown: what a step did and why kube-proxy
 // wrote it (pkg/proxy/iptables/proxier.go), where a path ended, and which header fields changed.
+// What each target does is explain-target.ts's job.
 
 export { hostPort };
 
