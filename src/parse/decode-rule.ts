@@ -19,6 +19,7 @@ import type {
 } from '../model';
 import { parseCidr, parseIp } from './address';
 import { DiagnosticSink } from './diagnostics';
+import { type TargetWords, targetOption, targetValue } from './target-words';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
   ADDRTYPES,
@@ -609,6 +610,62 @@ function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family
   return false;
 }
 
+/**
+ * MARK's or CONNMARK's operation, as `new = (old & ~mask) ^ value` (xt_mark.c, xt_connmark.c) or a
+ * CONNMARK save/restore with its masks. libxt_MARK.c turns --set-mark V/M into V/(M|V).
+ */
+function markTarget(
+  name: 'MARK' | 'CONNMARK',
+  get: (option: string) => string | undefined,
+  has: (option: string) => boolean,
+): Target {
+  let value = 0;
+  let mask = 0xffffffff;
+  const xm = get('--set-xmark');
+  const sm = get('--set-mark');
+  if (xm !== undefined) ({ value, mask } = parseValueMask(xm, '--set-xmark'));
+  else if (sm !== undefined) {
+    const vm = parseValueMask(sm, '--set-mark');
+    value = vm.value;
+    mask = (vm.mask | vm.value) >>> 0;
+  } else if (get('--and-mark') !== undefined) {
+    value = 0;
+    mask = ~parseNumber(get('--and-mark') as string, '--and-mark') >>> 0;
+  } else if (get('--or-mark') !== undefined) {
+    value = parseNumber(get('--or-mark') as string, '--or-mark');
+    mask = value;
+  } else if (get('--xor-mark') !== undefined) {
+    value = parseNumber(get('--xor-mark') as string, '--xor-mark');
+    mask = 0;
+  } else if (name === 'CONNMARK' && (has('--save-mark') || has('--restore-mark'))) {
+    const common = get('--mask');
+    const nf = get('--nfmask') ?? common;
+    const ct = get('--ctmask') ?? common;
+    return {
+      kind: 'connmark',
+      op: has('--save-mark') ? 'save' : 'restore',
+      nfmask: nf === undefined ? 0xffffffff : parseNumber(nf, '--nfmask'),
+      ctmask: ct === undefined ? 0xffffffff : parseNumber(ct, '--ctmask'),
+    };
+  } else bad(`${name} needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark`);
+  return name === 'MARK' ? { kind: 'mark', value, mask } : { kind: 'connmark', op: 'set', value, mask };
+}
+
+/** The MARK or CONNMARK operation a rule's written target decodes to (as the simulator applies it), or null. */
+export function markTargetOf(words: TargetWords): Target | null {
+  if (words.name !== 'MARK' && words.name !== 'CONNMARK') return null;
+  try {
+    return markTarget(
+      words.name,
+      (k) => targetValue(words, k),
+      (k) => targetOption(words, k) !== undefined,
+    );
+  } catch (e) {
+    if (e instanceof BadValue) return null;
+    throw e;
+  }
+}
+
 function parseTarget(name: string, r: Reader, family: Family, table: Table): Target {
   const opts = new Map<string, string>();
   const flags = new Set<string>();
@@ -636,44 +693,8 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
         with: get('--reject-with') ?? (family === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'),
       };
     case 'MARK':
-    case 'CONNMARK': {
-      let value = 0;
-      let mask = 0xffffffff;
-      const xm = get('--set-xmark');
-      const sm = get('--set-mark');
-      if (xm !== undefined) ({ value, mask } = parseValueMask(xm, '--set-xmark'));
-      else if (sm !== undefined) {
-        const vm = parseValueMask(sm, '--set-mark');
-        value = vm.value;
-        mask = (vm.mask | vm.value) >>> 0;
-      } else if (get('--and-mark') !== undefined) {
-        value = 0;
-        mask = ~parseNumber(get('--and-mark') as string, '--and-mark') >>> 0;
-      } else if (get('--or-mark') !== undefined) {
-        value = parseNumber(get('--or-mark') as string, '--or-mark');
-        mask = value;
-      } else if (get('--xor-mark') !== undefined) {
-        value = parseNumber(get('--xor-mark') as string, '--xor-mark');
-        mask = 0;
-      } else if (
-        name === 'CONNMARK' &&
-        (flags.has('--save-mark') ||
-          flags.has('--restore-mark') ||
-          opts.has('--save-mark') ||
-          opts.has('--restore-mark'))
-      ) {
-        const common = get('--mask');
-        const nf = get('--nfmask') ?? common;
-        const ct = get('--ctmask') ?? common;
-        return {
-          kind: 'connmark',
-          op: flags.has('--save-mark') || opts.has('--save-mark') ? 'save' : 'restore',
-          nfmask: nf === undefined ? 0xffffffff : parseNumber(nf, '--nfmask'),
-          ctmask: ct === undefined ? 0xffffffff : parseNumber(ct, '--ctmask'),
-        };
-      } else bad(`${name} needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark`);
-      return name === 'MARK' ? { kind: 'mark', value, mask } : { kind: 'connmark', op: 'set', value, mask };
-    }
+    case 'CONNMARK':
+      return markTarget(name, get, (k) => flags.has(k) || opts.has(k));
     case 'DNAT':
     case 'SNAT': {
       const to = get(name === 'DNAT' ? '--to-destination' : '--to-source') ?? get('--to');

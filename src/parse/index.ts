@@ -4,7 +4,7 @@
 // Out: every table, chain, rule, set and virtual service that could be read, and a Diagnostic per problem.
 
 export { canonicalIp, cidrContains, formatCidr, formatIp, hostPort, type IpValue, parseCidr, parseIp } from './address';
-export { checkAllRules, findChain, findTable, getRule, ruleLocation } from './decode-rule';
+export { checkAllRules, findChain, findTable, getRule, markTargetOf, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
 export { formatIpsetSave, type IpsetParseResult, parseIpsetSave } from './ipset-save';
 export { type ParseOptions, type ParseResult, parseIptablesSave } from './iptables-save';
@@ -16,3 +16,4 @@ export {
   parseIpvsadm,
 } from './ipvsadm';
 export { nodeDumpSections, parseNodeDump } from './node-dump';
+export { readTarget, type TargetOption, type TargetWords, targetOption, targetValue } from './target-words';

@@ -1,9 +1,11 @@
 import { chainKind, servicePortName } from '../graph/chain-kind';
 import type { Header, IpvsEvent, TraceEvent, TracePath } from '../model';
-import { hostPort } from '../parse';
+import { hostPort, readTarget } from '../parse';
+import { explainTarget } from './explain-target';
 
 // A trace in plain words, for the step view and for Markdown: what a step did and why kube-proxy
 // wrote it (pkg/proxy/iptables/proxier.go), where a path ended, and which header fields changed.
+// What each target does is explain-target.ts's job.
 
 export { hostPort };
 
@@ -96,18 +98,23 @@ export function explainStep(e: TraceEvent, ruleText?: string): string {
     if (e.chain === 'KUBE-POSTROUTING') return 'the connection is not marked 0x4000: return, its source is left alone';
     return `returns to the chain that jumped to ${e.chain}`;
   }
+  if (ruleText !== undefined) {
+    const target = readTarget(ruleText);
+    if (target === null && v === 'CONTINUE')
+      return `${comment ? `matches (“${comment}”) but has` : 'has'} no target: the rule only counts the packet; the walk goes on to the next rule`;
+    const said = target && explainTarget(e, target, { comment, service });
+    if (said) return said;
+  }
+  // Without the rule's text: what the header shows.
   if (v === 'CONTINUE') {
-    if (e.after.mark !== e.before.mark)
-      return e.chain === 'KUBE-POSTROUTING'
-        ? `clears the masquerade bit (mark ${hex(e.before.mark)} → ${hex(e.after.mark)}) so a re-sent packet is not masqueraded twice`
-        : `sets the mark: ${hex(e.before.mark)} → ${hex(e.after.mark)}`;
+    if (e.after.mark !== e.before.mark) return `changes the mark: ${hex(e.before.mark)} → ${hex(e.after.mark)}`;
     return comment ? `matches (“${comment}”) and lets the packet go on` : 'acts and lets the packet go on';
   }
   const notes = e.notes ?? [];
   if (e.before.dst !== e.after.dst || e.before.dport !== e.after.dport)
-    return `DNAT: the destination becomes ${hostPort(e.after.dst, e.after.dport)}${service ? `, an endpoint of ${service}` : ''}; conntrack rewrites the replies back`;
+    return `the destination becomes ${hostPort(e.after.dst, e.after.dport)}${service ? `, an endpoint of ${service}` : ''}; conntrack rewrites the replies back`;
   if (e.before.src !== e.after.src || e.before.sport !== e.after.sport)
-    return `MASQUERADE: the source becomes ${hostPort(e.after.src, e.after.sport)}, the outgoing interface's address, so replies come back through this node`;
+    return `the source becomes ${hostPort(e.after.src, e.after.sport)}; conntrack rewrites the replies back`;
   if (v === 'DROP' || v === 'REJECT') {
     const why = comment ? ` (“${comment}”)` : '';
     const reject = v === 'REJECT' || / -j REJECT\b/.test(ruleText ?? '');
