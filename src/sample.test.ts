@@ -33,7 +33,9 @@ describe('the built-in sample', () => {
   const expected: [string, string[]][] = [
     ['ClusterIP', ['out 10.244.0.5:8080 -', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
     ['Hairpin', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
-    ['API server', ['local 192.168.56.10:6443 -']],
+    // KUBE-MARK-MASQ (not from a pod) and MASQUERADE --random-fully towards lo: the address stays,
+    // the kernel picks a new port (kernel proof: kube-ipvs "… from the node").
+    ['API server', ['local 192.168.56.10:6443 masq']],
     ['NodePort from outside', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 masq', 'out 10.244.2.7:8080 masq']],
     ['allowed source range', ['out 10.244.1.20:8080 masq', 'out 10.244.2.21:8080 masq']],
     ['outside its ranges', ['dropped 203.0.113.10:80 -']],
@@ -81,7 +83,9 @@ describe('the built-in IPVS sample', () => {
   const expected: [string, string[]][] = [
     ['ClusterIP: ipset match', ['out 10.244.0.5:8080 -', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
     ['Hairpin', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 -', 'out 10.244.2.7:8080 -']],
-    ['API server', ['local 192.168.56.10:6443 -']],
+    // KUBE-MARK-MASQ (not from a pod) and MASQUERADE --random-fully towards lo: the address stays,
+    // the kernel picks a new port (kernel proof: kube-ipvs "… from the node").
+    ['API server', ['local 192.168.56.10:6443 masq']],
     ['NodePort from outside', ['out 10.244.0.5:8080 masq', 'out 10.244.1.5:8080 masq', 'out 10.244.2.7:8080 masq']],
     ['allowed source range', ['out 10.244.1.20:8080 masq', 'out 10.244.2.21:8080 masq']],
     ['outside its ranges', ['dropped 203.0.113.10:80 -']],

@@ -1359,6 +1359,31 @@ const netfilterEdges: DumpSpec = {
       dport: 3705,
       expect: { legs: 2 },
     }),
+    // The source port after SNAT/MASQUERADE towards lo, the address already the node's
+    // (nf_nat_core.c get_unique_tuple): random under --random(-fully) or outside --to-ports, and
+    // the lo leg then sees --ctstate SNAT (the LOG rule) though the address did not change.
+    ...(
+      [
+        [3706, 'MASQUERADE --random-fully', undefined],
+        [3706, 'MASQUERADE --random-fully: a port below 512 stays below 512', 500],
+        [3706, 'MASQUERADE --random-fully: a port in 512-1023 stays in 600-1023', 800],
+        [3707, 'MASQUERADE --random', undefined],
+        [3708, 'MASQUERADE --to-ports 1024-2048 --random-fully', undefined],
+        [3709, 'MASQUERADE --to-ports 1024-2048: a port outside is drawn from the range', undefined],
+        [3709, 'MASQUERADE --to-ports 1024-2048: a port inside is kept, no SNAT state', 1500],
+        [3710, 'SNAT --to-source 192.168.0.2 --random-fully', undefined],
+      ] as const
+    ).map(([dport, what, sport]) =>
+      e(`local → local 192.168.0.2:${dport} (${what})`, {
+        origin: 'local',
+        proto: 'tcp',
+        src: NODE,
+        dst: NODE,
+        dport,
+        ...(sport === undefined ? {} : { sport }),
+        expect: { legs: 2, src: NODE },
+      }),
+    ),
     e('local → local 127.0.0.1:4789/udp (lo leg of a tracked packet)', {
       origin: 'local',
       proto: 'udp',

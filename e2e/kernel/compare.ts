@@ -58,12 +58,13 @@ export function comparePath(kernel: KernelTrace, path: TracePath): PathCompariso
   want('verdict', kf.verdict, sf.verdict);
   want('dst', `${kf.dst}:${kf.dport}`, `${sf.dst}:${sf.dport}`);
   want('src', kf.src, sf.src);
-  // Under --random-fully the kernel picks the source port; the simulator cannot
-  // know it, so only the address is compared.
-  if (!kernel.randomFully) {
-    want('sport', kf.sport, sf.sport);
-    want('masqueraded', kf.masqueraded, sf.masqueraded);
-  }
+  // Where the kernel draws the source port at random (--random-fully…), the simulator says from
+  // which range: the kernel's port must lie in it, and the source has changed all the same.
+  const random = sf.sportRandom;
+  if (!random) want('sport', kf.sport, sf.sport);
+  else if (kf.sport < random.lo || kf.sport > random.hi)
+    finalDiffs.push(`sport: kernel ${kf.sport}, sim a random port in ${random.lo}-${random.hi}`);
+  want('masqueraded', kf.masqueraded, sf.masqueraded);
   return {
     eventsEqual: firstDiff === -1,
     firstDiff,
@@ -90,8 +91,10 @@ export function headerDiffs(kernel: KernelTrace, path: TracePath): string[] {
         `${at}: kernel saw ${kh.src} → ${kh.dst}:${kh.dport}, sim ${s.before.src} → ${s.before.dst}:${s.before.dport}`,
       );
     }
-    if (!kernel.randomFully && kh.sport !== s.before.sport)
-      out.push(`${at}: kernel saw sport ${kh.sport}, sim ${s.before.sport}`);
+    // After a random source port (only the lo leg comes after POSTROUTING), the kernel's header
+    // carries the port conntrack recorded; the simulator's is a representative.
+    const sport = path.final.sportRandom && k.leg > 0 ? kernel.final.sport : s.before.sport;
+    if (kh.sport !== sport) out.push(`${at}: kernel saw sport ${kh.sport}, sim ${sport}`);
     if (kh.mark !== undefined && kh.mark !== s.after.mark)
       out.push(`${at}: kernel mark 0x${kh.mark.toString(16)}, sim 0x${s.after.mark.toString(16)}`);
   });
@@ -139,7 +142,7 @@ export function explain(kernel: KernelTrace, result: TraceResult, cmp: CaseCompa
   }
   const kf = kernel.final;
   out.push(
-    `kernel final: ${kf.verdict} ${kf.src}:${kf.sport} → ${kf.dst}:${kf.dport}${kf.masqueraded ? ' (source changed)' : ''}`,
+    `kernel final: ${kf.verdict} ${kf.src}:${kf.sport} → ${kf.dst}:${kf.dport}${kf.masqueraded ? ' (source changed)' : ''}${kernel.confirmed ? '' : ' (no conntrack entry: the last PACKET line, before any SNAT)'}`,
   );
   if (path) {
     const sf = path.final;

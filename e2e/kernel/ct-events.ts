@@ -5,6 +5,7 @@
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { killGroup, trackChild } from './exec';
+import type { PacketLine } from './trace-lines';
 
 export interface CtEntry {
   proto: string;
@@ -40,6 +41,29 @@ export function parseConntrack(line: string): CtEntry | null {
     replySport: Number(sport[1]),
     replyDport: Number(dport[1]),
   };
+}
+
+/**
+ * Whether a trace group is a leg of this packet: its first PACKET line shows the packet as sent,
+ * or (the lo leg) as SNAT/MASQUERADE left it, which is the conntrack reply tuple turned round.
+ * `--random-fully` gives the lo leg a new source port even when the address stays
+ * (nf_nat_core.c get_unique_tuple); the kernel keeps tracing it (nf_trace survives lo).
+ */
+export function isLegOf(
+  first: PacketLine | undefined,
+  packet: Pick<CtEntry, 'sport'>,
+  entry: CtEntry | undefined,
+): boolean {
+  const f = first?.fields;
+  if (!f || f.SRC === undefined) return false;
+  if (f.SPORT === String(packet.sport)) return true;
+  return (
+    entry !== undefined &&
+    f.SRC === entry.replyDst &&
+    f.SPORT === String(entry.replyDport) &&
+    f.DST === entry.replySrc &&
+    f.DPORT === String(entry.replySport)
+  );
 }
 
 export class ConntrackEvents {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { TracePath } from '../../src/model';
 import { parseIptablesSave } from '../../src/parse';
 import { comparePath, compareTrace } from './compare';
-import { parseConntrack } from './ct-events';
+import { isLegOf, parseConntrack } from './ct-events';
 import { generatedDumps } from './generated';
 import { handlesFromNftJson } from './handles';
 import type { KernelTrace } from './kernel-node';
@@ -117,6 +117,25 @@ describe('conntrack events', () => {
     });
   });
 
+  it('finds the lo leg of a packet whose source port MASQUERADE --random-fully changed, by the reply tuple', () => {
+    // What the kernel printed for 192.168.0.2:20000 → 10.96.0.10:53 (kube-ipvs, MASQUERADE --random-fully towards lo).
+    const entry = parseConntrack(
+      '    [NEW] tcp      6 120 SYN_SENT src=192.168.0.2 dst=10.96.0.10 sport=20000 dport=53 [UNREPLIED] src=10.96.0.10 dst=192.168.0.2 sport=53 dport=44468',
+    );
+    const packetLine = (fields: string) =>
+      parseMonitorLine(` PACKET: 2 6691d320 IN=lo OUT= ${fields} LEN=60 TOS=0x0 TTL=64 ID=1 DF SYN`);
+    const first = packetLine('SRC=192.168.0.2 DST=10.96.0.10 SPORT=20000 DPORT=53');
+    const lo = packetLine('SRC=192.168.0.2 DST=10.96.0.10 SPORT=44468 DPORT=53');
+    const other = packetLine('SRC=192.168.0.2 DST=10.96.0.10 SPORT=44468 DPORT=80');
+    const asPacket = (l: typeof first) => (l?.type === 'packet' ? l : undefined);
+    expect(entry).not.toBeNull();
+    if (!entry) return;
+    expect(isLegOf(asPacket(first), { sport: 20000 }, undefined)).toBe(true);
+    expect(isLegOf(asPacket(lo), { sport: 20000 }, undefined)).toBe(false);
+    expect(isLegOf(asPacket(lo), { sport: 20000 }, entry)).toBe(true);
+    expect(isLegOf(asPacket(other), { sport: 20000 }, entry)).toBe(false);
+  });
+
   it('skips protocols without ports', () => {
     expect(
       parseConntrack(
@@ -194,7 +213,6 @@ const kernel: KernelTrace = {
   legs: 1,
   final: { verdict: 'ACCEPT', src: '192.168.0.1', sport: 20000, dst: '10.244.1.5', dport: 8080, masqueraded: false },
   confirmed: true,
-  randomFully: false,
   sendError: null,
   lines: [],
   problems: [],
@@ -273,6 +291,60 @@ describe('kernel vs simulator', () => {
     expect(comparePath(k, path).headerDiffs[0]).toContain(
       'kernel saw 192.168.0.1 → 192.168.0.2:80, sim 192.168.0.1 → 10.244.1.5:80',
     );
+  });
+
+  describe('a source port the kernel picks at random (MASQUERADE --random-fully)', () => {
+    // 192.168.0.2:20000 → 10.96.0.10:53, MASQUERADE towards lo: the address stays, the port does not.
+    const events = [
+      ['nat', 'POSTROUTING', 'rule', 1, 'ACCEPT'],
+      ['filter', 'INPUT', 'policy', null, 'ACCEPT'],
+    ] as const;
+    const k: KernelTrace = {
+      ...kernel,
+      events: events.map(([table, chain, kind, rule, verdict], i) => ({
+        leg: i,
+        table,
+        chain,
+        kind,
+        rule,
+        verdict,
+        ruleText: '',
+        seen: { src: '192.168.0.2', sport: i === 0 ? 20000 : 44468, dst: '10.96.0.10', dport: 53 },
+      })),
+      final: { verdict: 'ACCEPT', src: '192.168.0.2', sport: 44468, dst: '10.96.0.10', dport: 53, masqueraded: true },
+    };
+    const path = (final: Partial<TracePath['final']>) => {
+      const p = simPath(
+        events.map(([table, chain, kind, rule, verdict]) => [table, chain, kind, rule, verdict]),
+        { src: '192.168.0.2', sport: 20000, dst: '10.96.0.10', dport: 53, masqueraded: true, ...final },
+      );
+      p.events.forEach((e, i) => {
+        e.leg = i;
+        e.before = { ...header, src: '192.168.0.2', sport: 20000, dst: '10.96.0.10', dport: 53 };
+      });
+      return p;
+    };
+
+    it('agrees when the kernel port lies in the range the simulator gives, on the final and the lo leg', () => {
+      const c = comparePath(k, path({ sportRandom: { lo: 1024, hi: 65535 } }));
+      expect([c.finalDiffs, c.headerDiffs]).toEqual([[], []]);
+    });
+
+    it('rejects a simulator that kept the port (as it did before it knew --random-fully)', () => {
+      const c = comparePath(k, path({ masqueraded: false }));
+      expect(c.finalDiffs).toEqual(['sport: kernel 44468, sim 20000', 'masqueraded: kernel true, sim false']);
+      expect(c.headerDiffs).toEqual(['1:filter:INPUT:policy:ACCEPT: kernel saw sport 44468, sim 20000']);
+    });
+
+    it('rejects a kernel port outside the range, and a kept port the simulator calls random', () => {
+      expect(comparePath(k, path({ sportRandom: { lo: 1, hi: 511 } })).finalDiffs).toEqual([
+        'sport: kernel 44468, sim a random port in 1-511',
+      ]);
+      const kept: KernelTrace = { ...k, final: { ...k.final, sport: 20000, masqueraded: false } };
+      expect(comparePath(kept, path({ sportRandom: { lo: 1024, hi: 65535 } })).finalDiffs).toEqual([
+        'masqueraded: kernel false, sim true',
+      ]);
+    });
   });
 
   it('finds the matching path among several', () => {

@@ -3,8 +3,8 @@
 // first packets and returns what the kernel printed for each, per leg.
 
 import type { FinalVerdict, Origin, Protocol } from '../../src/model';
-import { ConntrackEvents, type CtEntry, ctKey } from './ct-events';
-import { run } from './exec';
+import { ConntrackEvents, type CtEntry, ctKey, isLegOf, parseConntrack } from './ct-events';
+import { run, sleep } from './exec';
 import { type HandleMap, readHandles } from './handles';
 import { dumpEvents, TRACE_TABLE, type TraceGroup, TraceMonitor } from './monitor';
 import { Topology, type TopologySpec } from './netns';
@@ -55,8 +55,6 @@ export interface KernelTrace {
   final: KernelFinal;
   /** conntrack confirmed the connection (so final src/dst come from its reply tuple). */
   confirmed: boolean;
-  /** A traversed rule used --random-fully: the kernel picked the source port. */
-  randomFully: boolean;
   /** errno the sending socket got at once (EPERM after an OUTPUT drop…). */
   sendError: string | null;
   /** The monitor's lines for this packet (for reports). */
@@ -92,8 +90,6 @@ export class KernelNode {
     if (!this.topology) throw new Error('not set up');
     return this.topology.exec(role, argv);
   }
-
-  private ruleLines: Map<string, string[]> | undefined;
 
   async setup(): Promise<void> {
     this.topology = await Topology.create(this.spec);
@@ -241,23 +237,63 @@ export class KernelNode {
     };
     // Quiet for 200 ms: a hook's events come in one burst, the lo leg right after.
     const settled = await monitor.settle(seen, 200, 2000 + packets.length * 20, sent);
+    await this.awaitConntrack(
+      packets.filter((p) => !dropped(monitor.find((g) => isLegOf(g.firstPacket, p, undefined)))),
+    );
     const conntrack = this.conntrack?.entries ?? new Map<string, CtEntry>();
     return packets.map((packet, i) => {
-      const groups = monitor.find(
-        (g) => sportOf(g.firstPacket) === String(packet.sport) && g.firstPacket?.fields.SRC !== undefined,
-      );
+      const entry = conntrack.get(packetKey(packet));
+      const groups = monitor.find((g) => isLegOf(g.firstPacket, packet, entry));
       monitor.drop(groups);
-      const trace = this.toTrace(packet, groups, conntrack, result.errors[i] ?? null);
+      const trace = this.toTrace(packet, groups, entry, result.errors[i] ?? null);
       if (!settled && groups.length === 0) trace.problems.push('no trace printed within the time limit');
       if (monitor.exited) trace.problems.push(`the trace monitor exited: ${monitor.stderr.join('').trim()}`);
       return trace;
     });
   }
 
+  /**
+   * conntrack's NEW events come from another process and, on a loaded machine, can trail the
+   * trace. A packet netfilter did not drop normally has an entry: wait for it (bounded), then ask
+   * for the ones still missing (an unanswered SYN's entry lives on). Without the entry the final
+   * header falls back to the last PACKET line, which shows no SNAT or MASQUERADE, and the lo leg
+   * after a new source port could not be told from other traces.
+   */
+  private async awaitConntrack(packets: KernelPacket[]): Promise<void> {
+    const events = this.conntrack;
+    if (!events || packets.length === 0) return;
+    const missing = () => packets.filter((p) => !events.entries.has(packetKey(p)));
+    const deadline = Date.now() + 500;
+    while (missing().length > 0 && Date.now() < deadline) await sleep(15);
+    for (const p of missing()) {
+      const got = await run(
+        this.exec('node', [
+          'conntrack',
+          '-G',
+          '-f',
+          this.spec.family === 6 ? 'ipv6' : 'ipv4',
+          '-p',
+          p.proto,
+          '-s',
+          p.src,
+          '-d',
+          p.dst,
+          '--sport',
+          String(p.sport),
+          '--dport',
+          String(p.dport),
+        ]),
+        { allowFailure: true, timeoutMs: 5000 },
+      );
+      const entry = got.code === 0 ? parseConntrack(got.stdout.split('\n')[0] ?? '') : null;
+      if (entry) events.entries.set(packetKey(p), entry);
+    }
+  }
+
   private toTrace(
     packet: KernelPacket,
     groups: TraceGroup[],
-    ct: Map<string, CtEntry>,
+    entry: CtEntry | undefined,
     sendError: string | null,
   ): KernelTrace {
     const problems: string[] = [];
@@ -312,7 +348,6 @@ export class KernelNode {
     let verdict: FinalVerdict = 'ACCEPT';
     if (last?.verdict === 'DROP')
       verdict = / -j REJECT\b|\breject\b|xt target "?REJECT/.test(last.ruleText) ? 'REJECT' : 'DROP';
-    const entry = ct.get(ctKey(packet.proto, packet.src, packet.sport, packet.dst, packet.dport));
     let final: KernelFinal;
     if (entry && verdict === 'ACCEPT') {
       final = {
@@ -341,34 +376,10 @@ export class KernelNode {
       legs: groups.length,
       final,
       confirmed: entry !== undefined,
-      // nft's trace (IPv6) does not print the iptables rule's options: read them in the dump.
-      randomFully: events.some(
-        (e) =>
-          e.ruleText.includes('--random-fully') ||
-          (e.rule !== null && this.ruleLine(e.table, e.chain, e.rule).includes('--random-fully')),
-      ),
       sendError,
       lines,
       problems,
     };
-  }
-
-  /** The dump's `-A CHAIN` line at a 1-based position, or ''. */
-  private ruleLine(table: string, chain: string, position: number): string {
-    if (!this.ruleLines) {
-      this.ruleLines = new Map();
-      let current = '';
-      for (const line of this.dumpText.split('\n')) {
-        if (line.startsWith('*')) current = line.slice(1);
-        const m = /^-A (\S+) /.exec(line);
-        if (!m) continue;
-        const key = `${current}:${m[1]}`;
-        const list = this.ruleLines.get(key) ?? [];
-        list.push(line);
-        this.ruleLines.set(key, list);
-      }
-    }
-    return this.ruleLines.get(`${table}:${chain}`)?.[position - 1] ?? '';
   }
 
   async teardown(): Promise<void> {
@@ -379,6 +390,14 @@ export class KernelNode {
     await this.topology?.destroy();
     this.topology = undefined;
   }
+}
+
+const packetKey = (p: KernelPacket) => ctKey(p.proto, p.src, p.sport, p.dst, p.dport);
+
+/** The packet's first leg ended in a drop (or printed nothing): no conntrack entry to wait for. */
+function dropped(groups: TraceGroup[]): boolean {
+  const first = groups[0];
+  return !first || dumpEvents(first).at(-1)?.verdict === 'DROP';
 }
 
 function sportOf(p: PacketLine | undefined): string | undefined {

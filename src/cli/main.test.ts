@@ -234,9 +234,9 @@ describe('chainwalk generate', () => {
     expect(text).toContain('-a -t 172.30.0.41:80 -r 10.244.0.10:80 -m -w 1');
   });
 
-  it('traces what --mode ipvs printed: a pod reaching itself through its service is masqueraded by KUBE-LOOP-BACK', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chainwalk-'));
-    const node = join(dir, 'node.dump');
+  /** What `generate --mode ipvs` prints for fixtures/kernel/kube-ipvs.yaml, written to a file to trace. */
+  async function generatedIpvsNode(): Promise<string> {
+    const node = join(mkdtempSync(join(tmpdir(), 'chainwalk-')), 'node.dump');
     const generated = await run([
       'generate',
       join(__dirname, '../../fixtures/kernel/kube-ipvs.yaml'),
@@ -244,6 +244,11 @@ describe('chainwalk generate', () => {
       'ipvs',
     ]);
     writeFileSync(node, `${generated.out.join('\n')}\n`);
+    return node;
+  }
+
+  it('traces what --mode ipvs printed: a pod reaching itself through its service is masqueraded by KUBE-LOOP-BACK', async () => {
+    const node = await generatedIpvsNode();
     const args = ['--from', 'pod', '--proto', 'tcp', '--src', '10.244.0.5:40000', '--dst', '10.96.0.10:53'];
     const { code, out } = await run(['trace', node, ...args, '--pod-cidr', '10.244.0.0/24', '--json']);
     expect(code).toBe(0);
@@ -258,6 +263,21 @@ describe('chainwalk generate', () => {
       [0.5, '10.244.1.7', '10.244.0.5'],
     ]);
     expect(paths[0].events.some((e) => e.chain === 'KUBE-POSTROUTING' && e.rule === 1)).toBe(true);
+  });
+
+  it('says that MASQUERADE --random-fully leaves the source port to the kernel', async () => {
+    const node = await generatedIpvsNode();
+    const args = ['--from', 'local', '--proto', 'tcp', '--src', '192.168.0.2:40000', '--dst', '10.96.0.10:53'];
+    const text = await run(['trace', node, ...args, '--pod-cidr', '10.244.0.0/24']);
+    expect(text.out.join('\n')).toContain(
+      'packet 10.244.0.1:40000 → 10.244.0.5:53 (source masqueraded; the kernel picks its port at random in 1024-65535)',
+    );
+    const json = await run(['trace', node, ...args, '--pod-cidr', '10.244.0.0/24', '--json']);
+    const finals = JSON.parse(json.out.join('')).paths.map((p: { final: object }) => p.final);
+    expect(finals).toMatchObject([
+      { src: '10.244.0.1', masqueraded: true, sportRandom: { lo: 1024, hi: 65535 } },
+      { src: '192.168.0.2', masqueraded: true, sportRandom: { lo: 1024, hi: 65535 } },
+    ]);
   });
 
   it('rejects an unknown --mode and a --scheduler without ipvs', async () => {

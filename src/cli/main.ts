@@ -226,8 +226,11 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
                 : p.ipvs?.at(-1)?.action === 'no-destination'
                   ? 'rejected by IPVS: the virtual service has no real server (ICMP port unreachable)'
                   : `${f.disposition} by the chain's policy`;
+    const random = f.sportRandom
+      ? `; the kernel picks its port at random in ${f.sportRandom.lo}-${f.sportRandom.hi}`
+      : '';
     lines.push(
-      `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ' (source masqueraded)' : ''}`,
+      `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ` (source masqueraded${random})` : ''}`,
     );
     if (p.error) lines.push(`  error: ${p.error}`);
     for (const a of p.assumptions) lines.push(`  assumed at ${a.location}: ${a.what}`);

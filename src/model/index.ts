@@ -557,6 +557,12 @@ export interface FinalPacket {
   dport: number;
   masqueraded: boolean;
   /**
+   * SNAT/MASQUERADE left the source port to the kernel: it draws a free one from this range at
+   * random (`--random-fully`, `--random`, or an original port outside `--to-ports`), so `sport` is
+   * only a representative (the original port when it is in the range, else the range's first).
+   */
+  sportRandom?: PortRange;
+  /**
    * Where it went: delivered to a local socket, sent out of an interface, or dropped/rejected.
    * `dropped` with verdict ACCEPT: netfilter let it through but routing discarded it
    * (multicast to a group the node has not joined, 127.0.0.0/8 from outside without route_localnet).

@@ -540,8 +540,26 @@ describe('outcome and changed fields', () => {
   it('says whether the source was masqueraded', () => {
     const result = simulate(ruleset, ctx, { ...pod, src: '10.244.0.5' });
     const ends = result.paths.map(outcome).sort();
-    expect(ends[0]).toMatch(/^sent to 10\.244\.0\.5:8080 out of cni0, source masqueraded to 10\.244\.0\.1$/);
+    // The sample's kube-proxy masquerades with --random-fully: the kernel picks the port.
+    expect(ends[0]).toBe(
+      'sent to 10.244.0.5:8080 out of cni0, source masqueraded to 10.244.0.1, port picked at random by the kernel (1024-65535)',
+    );
     expect(ends[1]).toBe('sent to 10.244.1.5:8080 out of eth0, source kept');
+  });
+
+  it('does not call a source kept when only its port changed (MASQUERADE --random-fully towards lo)', () => {
+    // A node process calls the API server's ClusterIP; the endpoint is the node itself.
+    const api = simulate(ruleset, ctx, {
+      origin: 'local',
+      proto: 'tcp',
+      src: '192.168.56.10',
+      sport: 45000,
+      dst: '10.96.0.1',
+      dport: 443,
+    });
+    expect(api.paths.map(outcome)).toEqual([
+      'delivered to a process on this node, 192.168.56.10:6443, source masqueraded to 192.168.56.10, port picked at random by the kernel (1024-65535)',
+    ]);
   });
 
   it('lists exactly the fields that differ', () => {

@@ -19,9 +19,9 @@ export function outcome(path: TracePath): string {
   const to = hostPort(f.dst, f.dport);
   switch (f.disposition) {
     case 'local':
-      return `delivered to a process on this node, ${to}`;
+      return `delivered to a process on this node, ${to}${f.masqueraded ? `, ${masqueradedTo(f)}` : ''}`;
     case 'out':
-      return `sent to ${to} out of ${f.iface}${f.masqueraded ? `, source masqueraded to ${f.src}` : ', source kept'}`;
+      return `sent to ${to} out of ${f.iface}, ${f.masqueraded ? masqueradedTo(f) : 'source kept'}`;
     case 'dropped':
       return f.verdict === 'ACCEPT' ? `accepted, then dropped by routing (${to})` : `dropped (${to})`;
     case 'rejected':
@@ -29,6 +29,14 @@ export function outcome(path: TracePath): string {
     default:
       return `the walk stopped: ${path.error ?? 'error'}`;
   }
+}
+
+/** The source SNAT/MASQUERADE left: under --random-fully the port is the kernel's random pick. */
+function masqueradedTo(f: TracePath['final']): string {
+  const r = f.sportRandom;
+  return r
+    ? `source masqueraded to ${f.src}, port picked at random by the kernel (${r.lo}-${r.hi})`
+    : `source masqueraded to ${f.src}`;
 }
 
 const COMMENT = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;

@@ -18,6 +18,8 @@ export interface ContractJson {
       dst: string;
       dport: number;
       masqueraded: boolean;
+      /** The kernel picks the source port at random in lo-hi (`sport` is a representative); absent otherwise. */
+      sportRandom?: { lo: number; hi: number };
       disposition: string;
       iface: string;
     };
@@ -62,6 +64,7 @@ export function toContractJson(result: TraceResult): ContractJson {
         dst: p.final.dst,
         dport: p.final.dport,
         masqueraded: p.final.masqueraded,
+        ...(p.final.sportRandom ? { sportRandom: { lo: p.final.sportRandom.lo, hi: p.final.sportRandom.hi } } : {}),
         disposition: p.final.disposition,
         iface: p.final.iface,
       },

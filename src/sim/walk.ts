@@ -9,6 +9,7 @@ import type {
   IpvsVirtualService,
   NodeContext,
   Packet,
+  PortRange,
   RouteStep,
   Rule,
   Ruleset,
@@ -82,6 +83,8 @@ interface State {
   dstNatDone: boolean;
   srcNatDone: boolean;
   masqueraded: boolean;
+  /** SNAT/MASQUERADE left the source port to the kernel's random choice in this range. */
+  sportRandom: PortRange | null;
   recent: Map<string, Set<string>>;
   probability: number;
   choices: number[];
@@ -273,6 +276,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     dstNatDone: false,
     srcNatDone: false,
     masqueraded: false,
+    sportRandom: null,
     recent: new Map(),
     probability: 1,
     choices: [],
@@ -338,6 +342,7 @@ function finish(
     dst: s.h.dst,
     dport: s.h.dport,
     masqueraded: s.masqueraded,
+    ...(s.sportRandom ? { sportRandom: s.sportRandom } : {}),
     disposition,
     iface,
     mark: s.h.mark,
@@ -654,11 +659,10 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
     case 'snat':
     case 'masquerade': {
       let addr: string | null = s.h.src;
-      let port = s.h.sport;
+      let ports: PortRange | undefined;
       if (t.kind === 'snat') {
         addr = t.range.addrFrom ?? s.h.src;
-        if (t.range.portFrom !== undefined)
-          port = pickPort(t.range.portFrom, t.range.portTo ?? t.range.portFrom, port, notes);
+        if (t.range.portFrom !== undefined) ports = { lo: t.range.portFrom, hi: t.range.portTo ?? t.range.portFrom };
       } else {
         // MASQUERADE takes the address of the interface the packet leaves by (nf_nat_masquerade_ipv4).
         addr = masqueradeAddress(w.routing, s.outIface, w.family);
@@ -666,19 +670,30 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           addr = s.h.src;
           notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
         }
-        const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
-        if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
+        ports = (t as Extract<Target, { kind: 'masquerade' | 'redirect' }>).ports;
       }
-      if (t.randomFully) notes.push('--random-fully: the kernel picks a random source port; the original is shown');
-      const changed = canonical(addr) !== s.h.src || port !== s.h.sport;
+      const original = s.h.sport;
+      const { port, random } = sourcePort(w.protoNum, original, ports, t.random || t.randomFully);
+      const addrChanged = canonical(addr) !== s.h.src;
+      const changed = addrChanged || port !== s.h.sport || random !== null;
       s.h = withHeader(s.h, { src: canonical(addr), sport: port });
       if (changed) {
         s.snatBit = true;
         s.masqueraded = true;
       }
-      notes.push(
-        `${t.kind === 'snat' ? 'SNAT' : 'MASQUERADE'}: source ${changed ? 'becomes' : 'stays'} ${hostPort(s.h.src, port)}`,
-      );
+      if (random) s.sportRandom = random;
+      const what = t.kind === 'snat' ? 'SNAT' : 'MASQUERADE';
+      if (!random) notes.push(`${what}: source ${changed ? 'becomes' : 'stays'} ${hostPort(s.h.src, port)}`);
+      else {
+        const why = t.randomFully
+          ? '--random-fully'
+          : t.random
+            ? '--random'
+            : `the original port ${original} is outside it`;
+        notes.push(
+          `${what}: source ${addrChanged ? `becomes ${s.h.src}` : `address stays ${s.h.src}`}, with a port the kernel picks at random in ${random.lo}-${random.hi} (${why}); ${port} is shown`,
+        );
+      }
       ev('ACCEPT');
       endTable(s);
       return null;
@@ -693,6 +708,36 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       ev('CONTINUE');
       return null;
   }
+}
+
+/** Protocols whose ports NAT maps (nf_nat_l4proto_unique_tuple): TCP, UDP, DCCP, SCTP, UDP-Lite. ICMP's id is not modelled. */
+const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+
+/** nf_nat_l4proto_unique_tuple's range for a source port of 1024 or more when no --to-ports is given. */
+const UNPRIVILEGED: PortRange = { lo: 1024, hi: 65535 };
+
+/**
+ * The source port SNAT or MASQUERADE leaves, and the range when the kernel draws it at random
+ * (nf_nat_core.c get_unique_tuple, nf_nat_l4proto_unique_tuple). Without --random/--random-fully
+ * the original port is kept when it is in the range (any port without --to-ports), a one-port
+ * range is taken as it is, and otherwise the kernel starts at a random offset (get_random_u16) in
+ * the range. --random and --random-fully (NF_NAT_RANGE_PROTO_RANDOM_ALL) skip the keeping
+ * altogether: the port is random even when the address stays the same. Without --to-ports the
+ * range is the original port's class: 1-511, 600-1023 or 1024-65535. The port shown for a random
+ * pick is the original if it is in the range, else the range's first.
+ */
+export function sourcePort(
+  protoNum: number,
+  current: number,
+  ports: PortRange | undefined,
+  random: boolean,
+): { port: number; random: PortRange | null } {
+  if (!PORT_PROTOCOLS.has(protoNum)) return { port: current, random: null };
+  const range = ports ?? (current < 512 ? { lo: 1, hi: 511 } : current < 1024 ? { lo: 600, hi: 1023 } : UNPRIVILEGED);
+  const inRange = current >= range.lo && current <= range.hi;
+  const port = inRange ? current : range.lo;
+  if (range.lo === range.hi || (!random && inRange)) return { port, random: null };
+  return { port, random: { lo: range.lo, hi: range.hi } };
 }
 
 /** The kernel keeps the original port when it is inside the range (nf_nat_core.c get_unique_tuple), else takes one from it. */

@@ -556,6 +556,11 @@ COMMIT
 -A POSTROUTING -o eth0 -p udp -m mark --mark 0x2/0x2 -m udp --dport 7777 -j SNAT --to-source 192.168.0.2
 -A POSTROUTING -o eth0 -p tcp -m tcp --dport 3703 -j MASQUERADE --to-ports 40000
 -A POSTROUTING -o eth0 -p tcp -m tcp --dport 3704 -j SNAT --to-source 192.168.0.2:40001
+-A POSTROUTING -o lo -p tcp -m tcp --dport 3706 -j MASQUERADE --random-fully
+-A POSTROUTING -o lo -p tcp -m tcp --dport 3707 -j MASQUERADE --random
+-A POSTROUTING -o lo -p tcp -m tcp --dport 3708 -j MASQUERADE --to-ports 1024-2048 --random-fully
+-A POSTROUTING -o lo -p tcp -m tcp --dport 3709 -j MASQUERADE --to-ports 1024-2048
+-A POSTROUTING -o lo -p tcp -m tcp --dport 3710 -j SNAT --to-source 192.168.0.2 --random-fully
 -A PRE-A -p tcp -m tcp --dport 2500 -j PRE-B
 -A PRE-A -p tcp -m tcp --dport 2500 -j DNAT --to-destination 10.244.1.25:2500
 -A PRE-B -g PRE-C
@@ -579,6 +584,7 @@ COMMIT
 -A INPUT -p udp -m udp --dport 5000 -m state --state NEW -j ACCEPT
 -A INPUT -p tcp -m tcp --dport 3100 -j J1
 -A INPUT -p tcp -m tcp --dport 3100 -j REJECT --reject-with tcp-reset
+-A INPUT -p tcp -m multiport --dports 3706:3710 -m conntrack --ctstate SNAT -j LOG --log-prefix "snat: "
 -A FORWARD -i cni0 ! -o cni0 -j ACCEPT
 -A FORWARD -m conntrack --ctstate DNAT --ctorigdst 192.168.0.2 -j ACCEPT
 -A FORWARD -p udp -m udp --dport 6001 -j ACCEPT

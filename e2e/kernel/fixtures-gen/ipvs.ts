@@ -17,9 +17,9 @@ export function withoutIpvsMatch(dump: string): string {
 }
 
 export function ipvsKernelFixture(yaml: string): { rules: string; ipsets: string } {
-  // Without --random-fully: MASQUERADE towards lo keeps the source port then, so the lo leg of a
-  // node → VIP connection keeps the 5-tuple the tracing table follows.
-  const result = generateFromYaml(yaml, { mode: 'ipvs', randomFully: false });
+  // kube-proxy's default --random-fully, kept: MASQUERADE towards lo then gives a node → VIP
+  // connection a new source port (the address stays), which the kernel cases prove.
+  const result = generateFromYaml(yaml, { mode: 'ipvs' });
   return { rules: withoutIpvsMatch(result.dump), ipsets: result.ipvs.ipsetSave };
 }
 
