@@ -245,8 +245,44 @@ function Viewport({ graph, current, focus }: { graph: Graph; current: string | n
   return null;
 }
 
+/** A new graph of more nodes than this mounts in two frames. */
+const STAGED_NODES = 40;
+
+/**
+ * The graph to draw: a new big graph first as its spine and route only, the rest a frame later.
+ * Mounting React Flow nodes costs per node (commit, style, layout, its measuring pass); in halves,
+ * neither frame holds it all.
+ */
+function useStaged(graph: Graph | null): Graph | null {
+  const [whole, setWhole] = useState<Graph | null>(null);
+  const staged = graph !== null && graph !== whole && graph.nodes.length > STAGED_NODES;
+  useEffect(() => {
+    if (!staged) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // After the first half's frame is painted, in a task of its own.
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setWhole(graph), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [graph, staged]);
+  return useMemo(() => {
+    if (!graph || !staged) return graph;
+    const first = new Set(
+      graph.nodes.filter((n) => n.onPath || (n.kind !== 'chain' && n.kind !== 'group')).map((n) => n.id),
+    );
+    return {
+      ...graph,
+      nodes: graph.nodes.filter((n) => first.has(n.id)),
+      edges: graph.edges.filter((e) => first.has(e.source) && first.has(e.target)),
+    };
+  }, [graph, staged]);
+}
+
 export function Canvas() {
-  const graph = useAppStore((s) => s.graph);
+  const graph = useStaged(useAppStore((s) => s.graph));
   const step = useAppStore((s) => s.step);
   const current = graph?.path[step] || null;
   const focus = useAppStore((s) => s.focus);
