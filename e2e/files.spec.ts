@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { generateKubeProxyDump, worstService } from '../bench/gen';
-import { dropFile } from './helpers';
+import { dropFile, openAimedAt } from './helpers';
 
 // Files onto the page and back: a dropped dump opens (a big one is read by the worker), and a
 // trace whose link would be too long leaves as a trace file that opens the same trace again.
@@ -28,11 +28,7 @@ test('a big dropped dump is read by the worker; Share saves a trace file that op
   const services = 2000;
   const dump = generateKubeProxyDump({ services, seed: 1 });
   const target = worstService({ services, seed: 1 });
-  await page.goto('/');
-  const panel = page.getByTestId('packet-panel');
-  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
-  await panel.getByRole('button', { name: 'Trace' }).click();
+  const panel = await openAimedAt(page, target);
 
   await dropFile(page, page.locator('header'), 'node-b.rules', dump);
   await expect(page.getByTestId('big-dump')).toContainText('dump from node-b.rules');
@@ -105,11 +101,7 @@ test('a big dump shows whole on request: read-only, its own line numbers, the st
   const dump = generateKubeProxyDump({ services, seed: 1 });
   const target = worstService({ services, seed: 1 });
   const lines = dump.split('\n');
-  await page.goto('/');
-  const panel = page.getByTestId('packet-panel');
-  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
-  await panel.getByRole('button', { name: 'Trace' }).click();
+  const panel = await openAimedAt(page, target);
   await dropFile(page, page.locator('header'), 'node-c.rules', dump);
   const banner = page.getByTestId('big-dump');
   await expect(panel.getByTestId('final')).toContainText(POD, { timeout: 30_000 });

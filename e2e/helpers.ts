@@ -33,3 +33,16 @@ export async function pasteIntoEditor(page: Page, text: string): Promise<void> {
   await page.evaluate((t) => navigator.clipboard.writeText(t), text);
   await page.keyboard.press('ControlOrMeta+V');
 }
+
+/**
+ * Opens the page on its sample and aims the packet (from a pod, as the sample's default) at
+ * `target`, so the dump loaded next is traced to it at once. Returns the packet panel.
+ */
+export async function openAimedAt(page: Page, target: { ip: string; port: number }): Promise<Locator> {
+  await page.goto('/');
+  const panel = page.getByTestId('packet-panel');
+  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
+  await panel.getByRole('button', { name: 'Trace' }).click();
+  return panel;
+}

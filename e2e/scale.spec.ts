@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { generateKubeProxyDump, worstService } from '../bench/gen';
-import { isWithin } from './helpers';
+import { isWithin, openAimedAt } from './helpers';
 
 // A real node's size: 10,000 Services (bench/gen.ts, the benchmark's generator). Pasted as a person
 // would, then traced. The figures are printed, not asserted: this machine is small and shared.
@@ -88,13 +88,8 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
     `scale: dump of ${SERVICES.toLocaleString('en')} Services: ${dump.length.toLocaleString('en')} bytes, ${lines.toLocaleString('en')} lines`,
   );
   await instrument(page);
-  await page.goto('/');
-  const panel = page.getByTestId('packet-panel');
-  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-
   // The packet: from a pod to the dump's busiest Service (100 endpoints). The sample knows no such Service.
-  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
-  await panel.getByRole('button', { name: 'Trace' }).click();
+  const panel = await openAimedAt(page, target);
   await expect(panel.getByTestId('final')).not.toContainText(POD);
 
   await page.evaluate((text) => navigator.clipboard.writeText(text), dump);
@@ -186,11 +181,7 @@ test('without clipboard permission a big paste still goes to the worker, not int
   const services = 2000;
   const dump = generateKubeProxyDump({ services, seed: 1 });
   const target = worstService({ services, seed: 1 });
-  await page.goto('/');
-  const panel = page.getByTestId('packet-panel');
-  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
-  await panel.getByRole('button', { name: 'Trace' }).click();
+  const panel = await openAimedAt(page, target);
   await page.evaluate((text) => navigator.clipboard.writeText(text), dump);
   await page.getByTestId('editor').locator('.view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');

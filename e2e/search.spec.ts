@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { generateKubeProxyDump, worstService } from '../bench/gen';
-import { dropFile, isWithin } from './helpers';
+import { dropFile, isWithin, openAimedAt } from './helpers';
 
 // On a dump too big to draw whole, families fold into group nodes; search finds any chain (by
 // name, Service, IP or port), folded or not, and the canvas jumps to it.
@@ -15,11 +15,7 @@ test('search jumps to a folded chain by name or endpoint IP, and a group unfolds
   if (!lastSep) throw new Error('the generated dump has no endpoint chain');
   const [, sepChain, podIP] = lastSep;
 
-  await page.goto('/');
-  const panel = page.getByTestId('packet-panel');
-  await expect(panel.getByTestId('final')).toContainText('%', { timeout: 15_000 });
-  await panel.getByLabel('destination').fill(`${target.ip}:${target.port}`);
-  await panel.getByRole('button', { name: 'Trace' }).click();
+  await openAimedAt(page, target);
   await dropFile(page, page.locator('header'), 'node-c.rules', dump);
   await expect(page.getByTestId('engine-status')).toContainText(/\d{2},\d{3} rules.*Graph: \d+ nodes/, {
     timeout: 60_000,
