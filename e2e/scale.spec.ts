@@ -88,6 +88,11 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
     `scale: dump of ${SERVICES.toLocaleString('en')} Services: ${dump.length.toLocaleString('en')} bytes, ${lines.toLocaleString('en')} lines`,
   );
   await instrument(page);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   // The packet: from a pod to the dump's busiest Service (100 endpoints). The sample knows no such Service.
   const panel = await openAimedAt(page, target);
   await expect(panel.getByTestId('final')).not.toContainText(POD);
@@ -147,6 +152,7 @@ test('a 10k-Service dump pasted into the editor traces to a pod without freezing
   await expect(panel.getByLabel(/what the sample node shows/)).toHaveCount(0);
   await expect(page.getByRole('combobox', { name: 'sample node', exact: true })).toHaveValue('');
   await page.screenshot({ path: 'test-results/scale.png' });
+  expect(errors, 'no console errors').toEqual([]);
 
   expect(pasteToTrace).toBeLessThan(SANE_MS);
   expect(mounted).toBeGreaterThan(0);

@@ -115,7 +115,9 @@ export const useAppStore = create<AppState>()((set) => ({
   kubeOptions: { exampleEndpoints: 2, clusterCIDR: '10.244.0.0/16', masqueradeAll: false },
   setKubeOptions: (kubeOptions) => set({ kubeOptions }),
   bigDump: null,
-  loadBigDump: (bigDump) => set({ bigDump, pathIndex: 0, step: 0, expanded: NO_GROUPS, focus: null }),
+  // The last trace was of another dump: it goes (nothing asks the new one's engine about it).
+  loadBigDump: (bigDump) =>
+    set({ bigDump, result: null, ruleTexts: {}, pathIndex: 0, step: 0, expanded: NO_GROUPS, focus: null }),
   expanded: NO_GROUPS,
   toggleGroup: (id) =>
     set((state) => ({
