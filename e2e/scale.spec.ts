@@ -205,4 +205,10 @@ test('without clipboard permission a big paste still goes to the worker, not int
   const viewLines = Number(/walks, ([\d,]+) lines/.exec((await banner.textContent()) ?? '')?.[1].replace(/,/g, ''));
   expect(viewLines).toBeGreaterThan(10);
   expect(viewLines).toBeLessThan(dump.split('\n').length / 100);
+  // And it shows them from their first column: the view was not left scrolled where the paste's Ctrl+A was.
+  const editor = page.getByTestId('editor');
+  const first = editor.locator('.view-line', { hasText: 'A slice of an iptables-save dump' });
+  await expect(first).toBeVisible();
+  const [line, frame] = [await first.boundingBox(), await editor.boundingBox()];
+  expect(line?.x ?? -1).toBeGreaterThanOrEqual(frame?.x ?? 0);
 });

@@ -118,6 +118,19 @@ function swapModel(
 }
 
 /**
+ * Scrolls a view whose text was replaced back to its top left. Monaco scrolls by offsets of its own,
+ * but the browser may also have scrolled its container natively, to show the focused text area where
+ * the paste's Ctrl+A left the cursor (a new model used to rebuild that container; the same one keeps it).
+ */
+function toTop(editor: monaco.editor.IStandaloneCodeEditor): void {
+  editor.setScrollPosition({ scrollLeft: 0, scrollTop: 0 });
+  for (const el of editor.getDomNode()?.querySelectorAll('.monaco-scrollable-element') ?? []) {
+    el.scrollLeft = 0;
+    el.scrollTop = 0;
+  }
+}
+
+/**
  * Shows a big dump's view (a few hundred lines) read-only in the editor's own model, in a task of its
  * own: replacing the text of the model in place is about half the cost of attaching a new model
  * (setModel tears the view down and builds it again).
@@ -134,6 +147,7 @@ function showView(
     // Read-only first: the edit listener ignores what a read-only editor's model does.
     editor.updateOptions({ readOnly: true });
     model.setValue(text);
+    toTop(editor);
     performance.mark('chainwalk:editor model');
     onDone(model);
   }, 0);
@@ -160,6 +174,7 @@ function streamWhole(
   if (!model) return () => {};
   editor.updateOptions({ readOnly: true });
   model.setValue('');
+  toTop(editor);
   let at = 0;
   let frame = 0;
   let reported = 0;
@@ -202,6 +217,8 @@ function markLine(
     { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: 'cw-current-rule' } },
   ]);
   editor.revealLineInCenterIfOutsideViewport(line);
+  // A rule reads from its start: `-A CHAIN`.
+  editor.setScrollLeft(0);
 }
 
 /** A big dump's view keeps this many rules either side of a matched one in a long chain. */
