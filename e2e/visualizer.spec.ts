@@ -136,3 +136,43 @@ test('the chain graph exports as a PNG', async ({ page }) => {
   expect(bytes.length).toBeGreaterThan(20_000);
   await expect(page.getByTestId('notice')).toContainText('saved as chainwalk-graph.png');
 });
+
+test('in the editor, hovering a chain shows its rules and Service, and go to definition goes to its rules', async ({
+  page,
+}) => {
+  const dump = readFileSync(join(import.meta.dirname, '../fixtures/samples/iptables-node.rules'), 'utf8');
+  const lines = dump.split('\n');
+  const declared = lines.findIndex((l) => l.startsWith(':KUBE-SVC-'));
+  const chain = lines[declared].slice(1, lines[declared].indexOf(' '));
+  const rules = lines.filter((l) => l.startsWith(`-A ${chain} `));
+  const firstRule = lines.findIndex((l) => l.startsWith(`-A ${chain} `)) + 1;
+  const service = /--comment "?([\w-]+\/[\w.-]+:[\w-]+)/.exec(rules[0])?.[1];
+  expect(service).toBeDefined();
+
+  await page.goto('/');
+  await expect(page.getByTestId('packet-panel').getByTestId('final')).toContainText('%', { timeout: 15_000 });
+  const editor = page.getByTestId('editor');
+  // Find the chain's declaration with Monaco's own find, so it is on screen.
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('ControlOrMeta+F');
+  await page.keyboard.type(`:${chain}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+  const token = editor.locator('.view-line span span', { hasText: new RegExp(`^:${chain}$`) });
+  await expect(token).toBeVisible();
+  const box = await token.boundingBox();
+  const onName = { x: (box?.width ?? 0) * 0.7, y: (box?.height ?? 0) / 2 };
+
+  await token.hover({ position: onName });
+  await expect(page.locator('.monaco-hover', { hasText: chain })).toContainText(
+    `${rules.length} rule${rules.length === 1 ? '' : 's'} — Service ${service}`,
+  );
+
+  // Go to definition, the command ctrl/cmd-click runs (F12 here: Playwright's ctrl-held pointer does
+  // not make Monaco's link): from the declaration to the chain's first rule.
+  await page.mouse.move(0, 0);
+  await token.click({ position: onName });
+  await expect(editor.locator('.line-numbers.active-line-number')).toHaveText(String(declared + 1));
+  await page.keyboard.press('F12');
+  await expect(editor.locator('.line-numbers.active-line-number')).toHaveText(String(firstRule));
+});

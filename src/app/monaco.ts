@@ -36,12 +36,46 @@ monaco.languages.setMonarchTokensProvider(LANGUAGE, {
   },
 });
 
-/** `ctrl/cmd-click` on a chain name goes to its `:CHAIN` line. */
+// A word is what iptables-save separates by spaces: a chain name (KUBE-SVC-…, which Monaco's default
+// word would cut at each `-`), an address with its prefix or port, an option.
+monaco.languages.setLanguageConfiguration(LANGUAGE, { wordPattern: /[\w.:/-]+/ });
+
+/**
+ * The chain name under the pointer and where it is. A declaration's `:` is part of the word (ports
+ * and IPv6 keep `:` in words), not of the name.
+ */
+function chainAt(
+  model: monaco.editor.ITextModel,
+  position: monaco.Position,
+): { name: string; range: monaco.Range } | null {
+  const word = model.getWordAtPosition(position);
+  if (!word) return null;
+  const colon = word.word.startsWith(':') ? 1 : 0;
+  const name = word.word.slice(colon);
+  if (!/^[A-Z][A-Z0-9-]+$/.test(name)) return null;
+  return {
+    name,
+    range: new monaco.Range(position.lineNumber, word.startColumn + colon, position.lineNumber, word.endColumn),
+  };
+}
+
+/**
+ * `ctrl/cmd-click` (or F12) on a chain name goes to where its rules are, in the table of the line clicked
+ * (KUBE-SERVICES is a chain of nat and of filter): its first rule, or its declaration if it has none.
+ */
 monaco.languages.registerDefinitionProvider(LANGUAGE, {
   provideDefinition(model, position) {
-    const word = model.getWordAtPosition(position)?.word;
+    const word = chainAt(model, position)?.name;
     if (!word) return null;
-    const match = model.findMatches(`:${word} `, false, false, true, null, false)[0];
+    // The table: from its `*name` line above to its COMMIT below.
+    let start = position.lineNumber;
+    while (start > 1 && !model.getLineContent(start).startsWith('*')) start--;
+    let end = position.lineNumber;
+    const last = model.getLineCount();
+    while (end < last && !model.getLineContent(end).startsWith('COMMIT')) end++;
+    const table = new monaco.Range(start, 1, end, model.getLineMaxColumn(end));
+    const first = (text: string) => model.findMatches(text, table, false, true, null, false, 1)[0];
+    const match = first(`-A ${word} `) ?? first(`:${word} `);
     return match ? { uri: model.uri, range: match.range } : null;
   },
 });
@@ -54,26 +88,26 @@ const plural = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${
  */
 monaco.languages.registerHoverProvider(LANGUAGE, {
   async provideHover(model, position) {
-    const word = model.getWordAtPosition(position);
-    if (!word || !/^[A-Z][A-Z0-9-]+$/.test(word.word)) return null;
-    const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+    const at = chainAt(model, position);
+    if (!at) return null;
+    const { name, range } = at;
     if (useAppStore.getState().bigDump) {
-      const chains = await requestChain(word.word).catch(() => null);
+      const chains = await requestChain(name).catch(() => null);
       if (!chains || chains.length === 0) return null;
       const lines = chains.map(
         (c) =>
           `${c.table}: ${plural(c.rules, 'rule')}${c.policy ? `, policy ${c.policy}` : ''}${c.service ? ` — Service \`${c.service}\`` : ''}`,
       );
-      return { range, contents: [{ value: `**${word.word}**` }, { value: lines.join('  \n') }] };
+      return { range, contents: [{ value: `**${name}**` }, { value: lines.join('  \n') }] };
     }
-    const rules = model.findMatches(`-A ${word.word} `, false, false, true, null, false);
+    const rules = model.findMatches(`-A ${name} `, false, false, true, null, false);
     if (rules.length === 0) return null;
     const first = model.getLineContent(rules[0].range.startLineNumber);
     const service = /--comment "?([a-z0-9-]+\/[a-z0-9.-]+(:[a-z0-9-]+)?)/.exec(first)?.[1];
     return {
       range,
       contents: [
-        { value: `**${word.word}**: ${plural(rules.length, 'rule')}${service ? ` — Service \`${service}\`` : ''}` },
+        { value: `**${name}**: ${plural(rules.length, 'rule')}${service ? ` — Service \`${service}\`` : ''}` },
       ],
     };
   },
