@@ -19,6 +19,7 @@ import type {
 } from '../model';
 import { parseCidr, parseIp } from './address';
 import { DiagnosticSink } from './diagnostics';
+import { optionValues } from './option-values';
 import { type TargetWords, targetOption, targetValue } from './target-words';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
@@ -666,20 +667,42 @@ export function markTargetOf(words: TargetWords): Target | null {
   }
 }
 
-function parseTarget(name: string, r: Reader, family: Family, table: Table): Target {
-  const opts = new Map<string, string>();
+/**
+ * A target's options: each takes as many values as its extension says (option-values.ts), the
+ * first whatever it looks like, as getopt gives it (`--log-prefix --x`); the second of a two-value
+ * option (`--add-set NAME src,dst`) may not look like an option (libxt_SET.c refuses it). An option
+ * the table does not know (a hand-written abbreviation, `--to`) takes a value when one follows.
+ */
+function readTargetOptions(name: string, r: Reader): { values: Map<string, string[]>; flags: Set<string> } {
+  const values = new Map<string, string[]>();
   const flags = new Set<string>();
-  const textStart = r.i;
   while (r.more()) {
     const raw = r.peekRaw();
     if (!r.quoted() && (raw === '-m' || raw === '--match')) break;
     r.i++;
     if (!raw.startsWith('--')) bad(`unexpected '${raw}' after -j ${name}`);
-    if (r.atOption() || !r.more()) flags.add(raw);
-    else opts.set(raw, r.value(raw));
+    const count = optionValues(raw, name);
+    if (count === 0) {
+      if (r.atOption() || !r.more()) flags.add(raw);
+      else values.set(raw, [r.value(raw)]);
+      continue;
+    }
+    const first = r.value(raw);
+    if (count === 1) {
+      values.set(raw, [first]);
+      continue;
+    }
+    if (r.atOption()) bad(`${raw} takes two values (${raw} ${first} …), not '${r.peekRaw()}'`);
+    values.set(raw, [first, r.value(raw)]);
   }
+  return { values, flags };
+}
+
+function parseTarget(name: string, r: Reader, family: Family, table: Table): Target {
+  const textStart = r.i;
+  const { values: opts, flags } = readTargetOptions(name, r);
   const text = rawBetween(r, textStart);
-  const get = (k: string) => opts.get(k);
+  const get = (k: string) => opts.get(k)?.[0];
   switch (name) {
     case 'ACCEPT':
       return { kind: 'accept' };
@@ -799,15 +822,17 @@ export function decodeRule(ruleset: Ruleset, id: number, sink?: DiagnosticSink):
   };
 
   const unknownModule = (module: string, fromTok: number) => {
-    // Keep the raw slice up to the next -m/-j/-g.
+    // Keep the raw slice up to the next -m/-j/-g (not a value: `--string -j` is the string).
     while (r.more()) {
       const raw = r.peekRaw();
+      const quoted = r.quoted();
       if (
-        !r.quoted() &&
+        !quoted &&
         (raw === '-m' || raw === '--match' || raw === '-j' || raw === '--jump' || raw === '-g' || raw === '--goto')
       )
         break;
       r.i++;
+      if (!quoted && raw.startsWith('--') && r.more() && optionValues(raw, module) > 0) r.i++;
     }
     rule.matches.push({ kind: 'unknown', module, text: rawBetween(r, fromTok) });
   };

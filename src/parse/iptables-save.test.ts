@@ -291,6 +291,56 @@ describe('matches and targets as iptables-save prints them', () => {
   });
 });
 
+describe('an option that takes a value takes the next word, as getopt does', () => {
+  const parse = (body: string, table = 'filter', chain = 'INPUT') =>
+    parseIptablesSave(`*${table}\n:${chain} ACCEPT [0:0]\n:MY - [0:0]\n-A ${chain} ${body}\nCOMMIT\n`);
+
+  // xtables_save_string prints a value made only of [A-Za-z0-9_-] bare: `--comment -j`, `--log-prefix --x`.
+  it.each([
+    ['a bare -j comment', '-m comment --comment -j -j MY', '-j'],
+    ['a bare -g comment', '-m comment --comment -g -g MY', '-g'],
+    ['a bare -m comment', '-m comment --comment -m -j MY', '-m'],
+    ['a comment that is an option name', '-m comment --comment --comment -j MY', '--comment'],
+    // A quote with an escape sends the line through the general tokenizer.
+    ['a bare -j comment (general tokenizer)', '-m comment --comment "a\\"b" -m comment --comment -j -j MY', 'a"b -j'],
+  ])('%s is the comment; the rule jumps to MY', (_name, body, comment) => {
+    const { ruleset, diagnostics } = parse(body);
+    expect(diagnostics).toEqual([]);
+    const rule = getRule(ruleset, 0);
+    expect(rule.comment).toBe(comment);
+    expect(rule.target).toEqual({ kind: body.includes('-g MY') ? 'goto' : 'jump', chain: 'MY' });
+    expect(ruleset.rules.jumpChain[0]).toBe(1);
+  });
+
+  it('a recent --name or a set name that looks like an option is the name', () => {
+    const { ruleset, diagnostics } = parse(
+      '-m recent --rcheck --name -j --mask 255.255.255.255 --rsource -m set --match-set -g src -j MY',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).matches).toMatchObject([
+      { kind: 'recent', name: '-j', side: 'source' },
+      { kind: 'set', name: '-g', flags: ['src'] },
+    ]);
+    expect(getRule(ruleset, 0).target).toEqual({ kind: 'jump', chain: 'MY' });
+  });
+
+  it("a flag is a flag in its own module: recent's --set takes no value, so -j after it is the jump", () => {
+    const { ruleset, diagnostics } = parse('-m recent --set --name X --mask 255.255.255.255 --rsource -j MY');
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).target).toEqual({ kind: 'jump', chain: 'MY' });
+  });
+
+  it.each([
+    ['-j LOG --log-prefix --x --log-level 6', { kind: 'log', prefix: '--x', level: 6 }],
+    ['-j LOG --log-prefix -j', { kind: 'log', prefix: '-j' }],
+    ['-j NFLOG --nflog-prefix --nflog-group --nflog-group 5', { kind: 'nflog', prefix: '--nflog-group', group: 5 }],
+  ])('a target option keeps a value that starts with -: %s', (body, target) => {
+    const { ruleset, diagnostics } = parse(body);
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).target).toEqual(target);
+  });
+});
+
 describe('hostile input stays linear', () => {
   // Each of these once made a fresh indexOf per line scan to the end of the text.
   it.each([

@@ -56,6 +56,17 @@ describe('chains, jumps and verdicts', () => {
     expect(r.paths[0].final).toMatchObject({ verdict: 'DROP', disposition: 'dropped' });
   });
 
+  it('a comment that is the bare word -j does not hide the jump: the walk enters MY and drops', () => {
+    // iptables-save prints `--comment -j` unquoted (xtables_save_string); getopt takes it as the comment.
+    const r = trace(
+      `*filter\n${FILTER_BASE}:MY - [0:0]\n-A INPUT -m comment --comment -j -j MY\n-A MY -j DROP\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
+    expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:1:JUMP:MY', 'filter:MY:1:DROP']);
+    expect(r.paths[0].final.verdict).toBe('DROP');
+    expect(r.paths[0].assumptions).toEqual([]);
+  });
+
   it('a DROP policy drops what no rule accepted', () => {
     const r = trace(
       `*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n`,
