@@ -1,5 +1,7 @@
-// target-edges (fixtures/kernel/target-edges.rules): rules whose option values look like options
-// (a comment `-j`, a log prefix `--x`), and targets the walk applies as the kernel does.
+// target-edges (fixtures/kernel/target-edges.rules, .ipset): rules whose option values look like
+// options (a comment `-j`, a log prefix `--x`), and targets the walk applies as the kernel does.
+// The kernel's sets live as long as the dump's namespaces, so each SET case has a source address
+// of its own: no case sees another's additions.
 
 import type { DumpSpec, KernelCase } from './cases';
 
@@ -19,6 +21,7 @@ const toNode = (what: string, dport: number, extra: Partial<KernelCase> = {}): K
 export const targetEdges: DumpSpec = {
   name: 'target-edges',
   fixture: 'target-edges.rules',
+  ipsets: 'target-edges.ipset',
   topology: {},
   cases: [
     toNode('a comment -j, then -j CW-DROP: the jump is taken and the packet dropped', 4001, {
@@ -26,5 +29,24 @@ export const targetEdges: DumpSpec = {
     }),
     toNode('a comment -g, then -g CW-DROP', 4002, { expect: { verdict: 'DROP' } }),
     toNode('LOG --log-prefix --x continues; a comment --comment, then -j DROP', 4003, { expect: { verdict: 'DROP' } }),
+    toNode('SET --add-set in raw: mangle and filter -m set see the source at once (DROP)', 4301, {
+      src: '192.168.0.30',
+      expect: { verdict: 'DROP' },
+    }),
+    toNode('SET --add-set src,dst --exist --timeout: the ip,port element is there for filter (DROP)', 4302, {
+      src: '192.168.0.31',
+      expect: { verdict: 'DROP' },
+    }),
+    toNode('SET --del-set: the deleted source no longer matches (ACCEPT)', 4303, {
+      src: '192.168.0.32',
+      expect: { verdict: 'ACCEPT' },
+    }),
+    toNode('SET --map-set --map-mark: the entry’s skbmark 0x42/0xff is mapped onto mark 0x100', 4304, {
+      src: '192.168.0.33',
+    }),
+    toNode('SET --add-set with fewer flags than the set has dimensions adds nothing (ACCEPT)', 4305, {
+      src: '192.168.0.34',
+      expect: { verdict: 'ACCEPT' },
+    }),
   ],
 };

@@ -256,6 +256,12 @@ export interface NatRange {
   portTo?: number;
 }
 
+/** An ipset and the packet sides that make its element, one per dimension (`--add-set NAME src,dst`). */
+export interface IpsetRef {
+  name: string;
+  flags: ('src' | 'dst')[];
+}
+
 export type Target =
   | { kind: 'none' }
   | { kind: 'accept' }
@@ -274,6 +280,23 @@ export type Target =
   | { kind: 'trace' }
   | { kind: 'notrack' }
   | { kind: 'ct'; notrack: boolean; text: string }
+  /**
+   * SET (xt_set.c set_target_v3): adds the packet's element to `add`, deletes it from `del`, then
+   * on a hit in `map` copies the entry's skbinfo to the packet (`--map-mark`: its mark). CONTINUE.
+   */
+  | {
+      kind: 'set';
+      add?: IpsetRef;
+      del?: IpsetRef;
+      map?: IpsetRef;
+      /** --exist: an add refreshes an entry that is already there. */
+      exist: boolean;
+      /** --timeout N of the added entry, in seconds. */
+      timeout?: number;
+      mapMark: boolean;
+      mapPrio: boolean;
+      mapQueue: boolean;
+    }
   /** Targets that only change bytes we do not model (CHECKSUM, TCPMSS, …): CONTINUE. */
   | { kind: 'continue'; name: string; text: string }
   | { kind: 'unknown'; name: string; text: string };

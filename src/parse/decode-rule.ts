@@ -6,6 +6,7 @@ import type {
   Diagnostic,
   Family,
   IfaceMatch,
+  IpsetRef,
   Match,
   NatRange,
   PortMatch,
@@ -754,9 +755,40 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
       return { kind: 'notrack' };
     case 'CT':
       return { kind: 'ct', notrack: flags.has('--notrack'), text };
+    case 'SET':
+      return setTarget(opts, flags);
   }
   if (CONTINUE_TARGETS.has(name)) return { kind: 'continue', name, text };
   return { kind: 'unknown', name, text };
+}
+
+/** `--add-set NAME FLAGS` and its kin (libxt_SET.c): the flags are src/dst, one per dimension, at most six. */
+function ipsetRef(option: string, values: string[] | undefined): IpsetRef | undefined {
+  if (values === undefined) return undefined;
+  const [name, list = ''] = values;
+  const flags = list.split(',');
+  for (const f of flags) if (f !== 'src' && f !== 'dst') bad(`${option} ${name}: flags are src or dst, not '${f}'`);
+  if (flags.length > 6) bad(`${option} ${name}: at most 6 flags (IPSET_DIM_MAX)`);
+  return { name, flags: flags as ('src' | 'dst')[] };
+}
+
+function setTarget(opts: Map<string, string[]>, flags: Set<string>): Target {
+  const add = ipsetRef('--add-set', opts.get('--add-set'));
+  const del = ipsetRef('--del-set', opts.get('--del-set'));
+  const map = ipsetRef('--map-set', opts.get('--map-set'));
+  if (!add && !del && !map) bad('SET needs --add-set, --del-set or --map-set');
+  const timeout = opts.get('--timeout')?.[0];
+  return {
+    kind: 'set',
+    ...(add ? { add } : {}),
+    ...(del ? { del } : {}),
+    ...(map ? { map } : {}),
+    exist: flags.has('--exist'),
+    ...(timeout !== undefined ? { timeout: parseNumber(timeout, '--timeout') } : {}),
+    mapMark: flags.has('--map-mark'),
+    mapPrio: flags.has('--map-prio'),
+    mapQueue: flags.has('--map-queue'),
+  };
 }
 
 function rawBetween(r: Reader, from: number): string {

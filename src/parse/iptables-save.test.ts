@@ -170,6 +170,17 @@ describe('malformed input gives diagnostics with line and column, and the rest s
     expect(getRule(ruleset, 0).target).toEqual({ kind: 'unknown', name: 'FROB', text: '--frob 1' });
   });
 
+  it.each([
+    ['-j SET --add-set CW-SEEN --exist', /--add-set takes two values/],
+    ['-j SET --add-set CW-SEEN', /--add-set is missing its value/],
+    ['-j SET --add-set CW-SEEN src,up', /flags are src or dst, not 'up'/],
+    ['-j SET --exist', /SET needs --add-set, --del-set or --map-set/],
+  ])('reports a SET target iptables-restore would refuse: %s', (body, message) => {
+    const { ruleset, diagnostics } = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${body}\nCOMMIT\n`);
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(message)]);
+    expect(getRule(ruleset, 0).target.kind).toBe('unknown');
+  });
+
   it('joins a quoted value that iptables-save printed across two lines', () => {
     const { ruleset, diagnostics } = parseIptablesSave(
       '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "oops -j ACCEPT\n" -j DROP\nCOMMIT\n',
@@ -267,6 +278,32 @@ describe('matches and targets as iptables-save prints them', () => {
     ['-j NFLOG --nflog-group 100', { target: { kind: 'nflog', group: 100 } }],
     ['-j TRACE', { target: { kind: 'trace' } }],
     ['-j FROB --frob 1', { target: { kind: 'unknown', name: 'FROB', text: '--frob 1' } }],
+    [
+      '-j SET --add-set CW-SEEN src,dst --exist --timeout 600',
+      {
+        target: {
+          kind: 'set',
+          add: { name: 'CW-SEEN', flags: ['src', 'dst'] },
+          exist: true,
+          timeout: 600,
+          mapMark: false,
+        },
+      },
+    ],
+    [
+      '-j SET --del-set CW-GONE src',
+      { target: { kind: 'set', del: { name: 'CW-GONE', flags: ['src'] }, exist: false } },
+    ],
+    [
+      '-j SET --add-set A src --del-set B dst,dst',
+      { target: { kind: 'set', add: { name: 'A', flags: ['src'] }, del: { name: 'B', flags: ['dst', 'dst'] } } },
+    ],
+    [
+      '-j SET --map-set CW-MAP src --map-mark --map-prio',
+      {
+        target: { kind: 'set', map: { name: 'CW-MAP', flags: ['src'] }, mapMark: true, mapPrio: true, mapQueue: false },
+      },
+    ],
   ])('%s', (body, expected) => {
     expect(rule(body)).toMatchObject(expected);
   });

@@ -5,6 +5,7 @@ import {
   markTargetOf,
   parseCidr,
   parseIp,
+  type TargetOption,
   type TargetWords,
   targetOption,
   targetValue,
@@ -572,32 +573,41 @@ const set: Explainer = (e, w) => {
   const add = targetOption(w, '--add-set');
   const del = targetOption(w, '--del-set');
   const map = targetOption(w, '--map-set');
-  const o = add ?? del ?? map;
-  if (!o) return goesOn(e, 'SET', 'changes an ipset');
-  const [name = '?', flags = ''] = o.values;
-  const what = `the packet's ${list(flags.split(',').map((f) => SET_FLAGS[f] ?? f))} (${flags})`;
-  const unchanged = '; the walk does not change its sets: later -m set rules see them as given';
-  if (o === map) {
+  const does: string[] = [];
+  const what = (o: TargetOption) => {
+    const flags = o.values[1] ?? '';
+    return `the packet's ${list(flags.split(',').map((f) => SET_FLAGS[f] ?? f))} (${flags})`;
+  };
+  if (add) {
+    const timeout = targetValue(w, '--timeout');
+    const exist = targetOption(w, '--exist') ? ', refreshing the entry when it is already there (--exist)' : '';
+    does.push(`adds ${what(add)} to ipset ${add.values[0] ?? '?'}${timeout ? ` for ${timeout} seconds` : ''}${exist}`);
+  }
+  if (del) does.push(`removes ${what(del)} from ipset ${del.values[0] ?? '?'}`);
+  if (map) {
     const copied = [
       targetOption(w, '--map-mark') && 'mark',
       targetOption(w, '--map-prio') && 'priority',
       targetOption(w, '--map-queue') && 'hardware queue',
     ].filter((x): x is string => typeof x === 'string');
-    return goesOn(
-      e,
-      'SET',
-      `looks up ${what} in ipset ${name} and gives the packet the ${list(copied.length ? copied : ['skbinfo'])} stored with the entry; the walk does not read it: ${markChange(e, 'mark')}`,
+    does.push(
+      `looks up ${what(map)} in ipset ${map.values[0] ?? '?'} and gives the packet the ${list(copied.length ? copied : ['skbinfo'])} stored with the entry (${markChange(e, 'mark')})`,
     );
   }
-  const timeout = targetValue(w, '--timeout');
-  const exist = targetOption(w, '--exist') ? ', refreshing the entry when it is already there (--exist)' : '';
-  return goesOn(
-    e,
-    'SET',
-    o === add
-      ? `adds ${what} to ipset ${name}${timeout ? ` for ${timeout} seconds` : ''}${exist}${unchanged}`
-      : `removes ${what} from ipset ${name}${unchanged}`,
-  );
+  if (does.length === 0) return goesOn(e, 'SET', 'changes an ipset');
+  // The walk changes its copy of the sets as the kernel does, except where it had to assume (walk.ts applySet).
+  const sets =
+    add || del
+      ? (e.assumed ?? []).some((a) => a.startsWith('SET ') || a.startsWith('ipset '))
+        ? '; the walk cannot make this change: later -m set rules see the set as given'
+        : '; later -m set rules in this walk see the change, as in the kernel'
+      : '';
+  const unseen =
+    targetOption(w, '--map-prio') || targetOption(w, '--map-queue')
+      ? "; the walk's header has no priority or queue"
+      : '';
+  // Not goesOn: --map-mark changes the mark, as it should.
+  return `SET: ${list(does)}${sets}${unseen}; ${next(e)}`;
 };
 
 const idletimer: Explainer = (e, w) => {

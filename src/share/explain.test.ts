@@ -492,19 +492,33 @@ describe('targets in plain words', () => {
     expect(ruleSteps(dump(table, rules, family), packet)).toEqual(words);
   });
 
-  it('SET --add-set and --del-set: the walk goes on with its sets as given', () => {
-    // The parser reports "unexpected 'src,dst' after -j SET" here, so the walk also assumes.
+  it('SET --add-set and --del-set: the walk changes its sets as the kernel does, or says it cannot', () => {
     const words = ruleSteps(
       dump('filter', [
         '-A INPUT -j SET --add-set KUBE-X src,dst --exist --timeout 600',
         '-A INPUT -j SET --del-set KUBE-X src',
+        '-A INPUT -j SET --add-set KUBE-NOPE src',
       ]),
       toNode,
-      { allowErrors: true },
+      { ctx: { ipsets: { 'KUBE-X': { type: 'hash:ip,port', entries: [] } } } },
     );
     expect(words).toEqual([
-      `SET: adds the packet's source and destination (src,dst) to ipset KUBE-X for 600 seconds, refreshing the entry when it is already there (--exist); the walk does not change its sets: later -m set rules see them as given; ${goesOn}`,
-      `SET: removes the packet's source (src) from ipset KUBE-X; the walk does not change its sets: later -m set rules see them as given; ${goesOn}`,
+      `SET: adds the packet's source and destination (src,dst) to ipset KUBE-X for 600 seconds, refreshing the entry when it is already there (--exist); later -m set rules in this walk see the change, as in the kernel; ${goesOn}`,
+      `SET: removes the packet's source (src) from ipset KUBE-X; later -m set rules in this walk see the change, as in the kernel; ${goesOn}`,
+      `SET: adds the packet's source (src) to ipset KUBE-NOPE; the walk cannot make this change: later -m set rules see the set as given; ${goesOn}`,
+    ]);
+  });
+
+  it('SET --map-set --map-mark: the mark the entry carries', () => {
+    const words = ruleSteps(
+      dump('mangle', ['-A PREROUTING -j SET --map-set CW-MAP src --map-mark --map-prio']),
+      toNode,
+      {
+        ctx: { ipsets: { 'CW-MAP': { type: 'hash:ip', entries: [`${toNode.src} skbmark 0x42`] } } },
+      },
+    );
+    expect(words).toEqual([
+      `SET: looks up the packet's source (src) in ipset CW-MAP and gives the packet the mark and priority stored with the entry (mark 0x0 → 0x42); the walk's header has no priority or queue; ${goesOn}`,
     ]);
   });
 

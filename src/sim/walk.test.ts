@@ -317,3 +317,101 @@ describe('kube-proxy Services', () => {
     expect(local.paths[0].final).toMatchObject({ dst: '127.0.0.1', dport: 15001, disposition: 'local' });
   });
 });
+
+describe('SET: the walk changes its own copy of the sets, and later -m set see it', () => {
+  const RAW = ':PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+  const sets = {
+    'CW-SEEN': { type: 'hash:ip', entries: [] },
+    'CW-PORT': { type: 'hash:ip,port', entries: [] },
+    'CW-GONE': { type: 'hash:ip', entries: ['192.168.0.1'] },
+    'CW-NET': { type: 'hash:net', entries: [] },
+    'CW-MAP': { type: 'hash:ip', entries: ['192.168.0.1 skbmark 0x42/0xff'] },
+  };
+  const dump = (raw: string, filter: string) => `*raw\n${RAW}${raw}COMMIT\n*filter\n${FILTER_BASE}${filter}COMMIT\n`;
+
+  it('an element added in raw PREROUTING is in the set when filter INPUT tests it', () => {
+    const r = trace(
+      dump('-A PREROUTING -j SET --add-set CW-SEEN src\n', '-A INPUT -m set --match-set CW-SEEN src -j DROP\n'),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(brief(r.paths[0].events)).toEqual([
+      'raw:PREROUTING:1:CONTINUE',
+      'raw:PREROUTING:policy:ACCEPT',
+      'filter:INPUT:1:DROP',
+    ]);
+    expect(r.paths[0].events[0].notes).toEqual(['192.168.0.1 added to CW-SEEN']);
+    expect(r.paths[0].assumptions).toEqual([]);
+  });
+
+  it('two flags make a two-dimension element; fewer flags than dimensions add nothing, as ip_set_add refuses', () => {
+    const filter = '-A INPUT -m set --match-set CW-PORT src,dst -j DROP\n';
+    const both = trace(
+      dump('-A PREROUTING -j SET --add-set CW-PORT src,dst --exist --timeout 600\n', filter),
+      ext('192.168.0.2', 22),
+      {
+        ipsets: sets,
+      },
+    );
+    expect(both.paths[0].events[0].notes).toEqual(['192.168.0.1,tcp:22 added to CW-PORT']);
+    expect(both.paths[0].final.verdict).toBe('DROP');
+    const one = trace(dump('-A PREROUTING -j SET --add-set CW-PORT src\n', filter), ext('192.168.0.2', 22), {
+      ipsets: sets,
+    });
+    expect(one.paths[0].final.verdict).toBe('ACCEPT');
+    expect(one.paths[0].events[0].notes?.[0]).toMatch(/2 dimensions but the rule gives 1 flag/);
+  });
+
+  it('a deleted element no longer matches', () => {
+    const r = trace(
+      dump('-A PREROUTING -j SET --del-set CW-GONE src\n', '-A INPUT -m set --match-set CW-GONE src -j DROP\n'),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].final.verdict).toBe('ACCEPT');
+    expect(r.paths[0].events[0].notes).toEqual(['192.168.0.1 deleted from CW-GONE']);
+  });
+
+  it('a set whose element takes its prefix from the set, or a set not supplied, is left alone and the step says so', () => {
+    const r = trace(
+      dump(
+        '-A PREROUTING -j SET --add-set CW-NET src\n-A PREROUTING -j SET --add-set CW-NOPE src\n',
+        '-A INPUT -m set --match-set CW-NET src -j DROP\n',
+      ),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].final.verdict).toBe('ACCEPT');
+    expect(r.paths[0].assumptions.map((a) => a.what)).toEqual([
+      'SET cannot add to a hash:net set in the walk: later -m set CW-NET see it as given',
+      'ipset CW-NOPE was not supplied: the add is not modelled',
+    ]);
+    expect(r.paths[0].events[0].assumed).toHaveLength(1);
+  });
+
+  it('--map-set --map-mark gives the packet the entry’s skbmark', () => {
+    const r = trace(
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x100/0xffffffff\n-A PREROUTING -j SET --map-set CW-MAP src --map-mark\n-A PREROUTING -m mark --mark 0x142 -j DROP\nCOMMIT\n`,
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].events[1].after.mark).toBe(0x142);
+    expect(r.paths[0].final.verdict).toBe('DROP');
+  });
+
+  it('paths that fork before a SET do not share its change', () => {
+    const r = trace(
+      dump(
+        '-A PREROUTING -m statistic --mode random --probability 0.50000000000 -j SET --add-set CW-SEEN src\n',
+        '-A INPUT -m set --match-set CW-SEEN src -j DROP\n',
+      ),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths.map((p) => [p.probability, p.final.verdict])).toEqual([
+      [0.5, 'DROP'],
+      [0.5, 'ACCEPT'],
+    ]);
+    expect(sets['CW-SEEN'].entries).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import type {
   FinalPacket,
   Header,
   HookName,
+  IpsetState,
   IpvsEvent,
   IpvsRealServer,
   IpvsVirtualService,
@@ -24,6 +25,7 @@ import { findTable, formatIp, getRule, hostPort, type IpValue, parseIp, ruleLoca
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
 import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
+import { changeSet, mapSetMark } from './ipset';
 import {
   findService,
   IPVS_HOOK_FN,
@@ -86,6 +88,8 @@ interface State {
   /** SNAT/MASQUERADE left the source port to the kernel's random choice in this range. */
   sportRandom: PortRange | null;
   recent: Map<string, Set<string>>;
+  /** The caller's ipsets, replaced (never changed in place) when a SET target adds or deletes. */
+  ipsets: Record<string, IpsetState>;
   probability: number;
   choices: number[];
   /** Statistic results already decided for the rule being evaluated. */
@@ -200,6 +204,7 @@ function view(w: Walk, s: State): PacketView {
     srcMac: w.packet.srcMac,
     length: w.protoNum === 6 ? 60 : w.protoNum === 17 ? 29 : 84,
     recent: s.recent,
+    ipsets: s.ipsets,
     ipvsProperty: s.ipvsProperty,
     ipvsConn: s.ipvsConn,
   };
@@ -278,6 +283,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     masqueraded: false,
     sportRandom: null,
     recent: new Map(),
+    ipsets: ctx.ipsets,
     probability: 1,
     choices: [],
     decided: [],
@@ -626,6 +632,10 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       if (t.notrack && s.leg === 0 && !s.ipvsProperty) s.untracked = true;
       ev('CONTINUE');
       return null;
+    case 'set':
+      assumed = applySet(w, s, rule, t, notes, assumed);
+      ev('CONTINUE');
+      return null;
     case 'dnat':
     case 'redirect': {
       let addr: string | null;
@@ -738,6 +748,49 @@ export function sourcePort(
   const port = inRange ? current : range.lo;
   if (range.lo === range.hi || (!random && inRange)) return { port, random: null };
   return { port, random: { lo: range.lo, hi: range.hi } };
+}
+
+/**
+ * SET (xt_set.c set_target_v3): add, then delete, then map, each on the packet as it is at this
+ * rule. The kernel changes the set at once, so a later `-m set` in this walk (this hook or the next,
+ * the lo leg too) sees the change; the walk carries its own copy of the sets for that. Returns the
+ * step's assumptions.
+ */
+function applySet(
+  w: Walk,
+  s: State,
+  rule: Rule,
+  t: Extract<Target, { kind: 'set' }>,
+  notes: string[],
+  assumed: string[],
+): string[] {
+  const p = s.pv ?? view(w, s);
+  const out = [...assumed];
+  const assume = (what: string) => {
+    out.push(what);
+    s.assumptions.push({ ruleId: rule.id, location: ruleLocation(w.ruleset, rule.id), what });
+  };
+  for (const [op, ref] of [
+    ['add', t.add],
+    ['del', t.del],
+  ] as const) {
+    if (!ref) continue;
+    const change = changeSet(s.ipsets, op, ref.name, ref.flags, p, op === 'add' ? t.timeout : undefined);
+    s.ipsets = change.sets;
+    if (change.note) notes.push(change.note);
+    if (change.assumed) assume(change.assumed);
+  }
+  if (t.map) {
+    const mapped = t.mapMark ? mapSetMark(s.ipsets, t.map.name, t.map.flags, p) : null;
+    if (t.mapMark && !mapped) assume(`ipset ${t.map.name} was not supplied: --map-mark is not modelled`);
+    if (mapped) {
+      notes.push(mapped.note);
+      s.h = withHeader(s.h, { mark: mapped.mark });
+    }
+    if (t.mapPrio || t.mapQueue)
+      notes.push("--map-prio / --map-queue set the packet's priority or queue, which the walk does not carry");
+  }
+  return out;
 }
 
 /** The kernel keeps the original port when it is inside the range (nf_nat_core.c get_unique_tuple), else takes one from it. */
