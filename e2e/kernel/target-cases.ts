@@ -29,6 +29,11 @@ export const targetEdges: DumpSpec = {
     }),
     toNode('a comment -g, then -g CW-DROP', 4002, { expect: { verdict: 'DROP' } }),
     toNode('LOG --log-prefix --x continues; a comment --comment, then -j DROP', 4003, { expect: { verdict: 'DROP' } }),
+    toNode('CONNMARK --save-mark --left-shift-mark 8, --restore-mark --right-shift-mark 12', 4101),
+    toNode(
+      'CONNMARK --set-xmark with --left-shift-mark 4 shifts the result; --restore-mark --right-shift-mark 4',
+      4102,
+    ),
     toNode('SET --add-set in raw: mangle and filter -m set see the source at once (DROP)', 4301, {
       src: '192.168.0.30',
       expect: { verdict: 'DROP' },

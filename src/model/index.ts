@@ -256,6 +256,12 @@ export interface NatRange {
   portTo?: number;
 }
 
+/** CONNMARK revision 2's `--left-shift-mark N` / `--right-shift-mark N` (absent when N is 0, as iptables-save omits it). */
+export interface MarkShift {
+  dir: 'left' | 'right';
+  bits: number;
+}
+
 /** An ipset and the packet sides that make its element, one per dimension (`--add-set NAME src,dst`). */
 export interface IpsetRef {
   name: string;
@@ -271,8 +277,8 @@ export type Target =
   | { kind: 'jump'; chain: string }
   | { kind: 'goto'; chain: string }
   | { kind: 'mark'; value: number; mask: number }
-  | { kind: 'connmark'; op: 'set'; value: number; mask: number }
-  | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number }
+  | { kind: 'connmark'; op: 'set'; value: number; mask: number; shift?: MarkShift }
+  | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number; shift?: MarkShift }
   | { kind: 'dnat' | 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
   | { kind: 'masquerade' | 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
   | { kind: 'log'; prefix?: string; level?: number }

@@ -7,6 +7,7 @@ import type {
   Family,
   IfaceMatch,
   IpsetRef,
+  MarkShift,
   Match,
   NatRange,
   PortMatch,
@@ -613,14 +614,36 @@ function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family
 }
 
 /**
+ * CONNMARK's `--left-shift-mark N` / `--right-shift-mark N`; the last one written wins.
+ * libxt_CONNMARK.c takes 0 to 32, but the kernel refuses 32 (xt_connmark.c connmark_tg_check:
+ * `shift_bits >= 32` is -EINVAL; iptables-nft-restore 1.8.9 on 6.18 failed with RULE_APPEND).
+ */
+function markShift(
+  get: (option: string) => string | undefined,
+  has: (option: string) => boolean,
+): MarkShift | undefined {
+  let shift: MarkShift | undefined;
+  for (const dir of ['left', 'right'] as const) {
+    const option = `--${dir}-shift-mark`;
+    if (!has(option)) continue;
+    const bits = parseNumber(get(option) ?? '', option);
+    if (bits > 31) bad(`${option} ${bits}: the kernel refuses a shift of 32 or more, so iptables-restore fails here`);
+    shift = { dir, bits };
+  }
+  return shift && shift.bits > 0 ? shift : undefined;
+}
+
+/**
  * MARK's or CONNMARK's operation, as `new = (old & ~mask) ^ value` (xt_mark.c, xt_connmark.c) or a
- * CONNMARK save/restore with its masks. libxt_MARK.c turns --set-mark V/M into V/(M|V).
+ * CONNMARK save/restore with its masks, and CONNMARK's shift. libxt_MARK.c turns --set-mark V/M
+ * into V/(M|V).
  */
 function markTarget(
   name: 'MARK' | 'CONNMARK',
   get: (option: string) => string | undefined,
   has: (option: string) => boolean,
 ): Target {
+  const shift = name === 'CONNMARK' ? markShift(get, has) : undefined;
   let value = 0;
   let mask = 0xffffffff;
   const xm = get('--set-xmark');
@@ -648,9 +671,12 @@ function markTarget(
       op: has('--save-mark') ? 'save' : 'restore',
       nfmask: nf === undefined ? 0xffffffff : parseNumber(nf, '--nfmask'),
       ctmask: ct === undefined ? 0xffffffff : parseNumber(ct, '--ctmask'),
+      ...(shift ? { shift } : {}),
     };
   } else bad(`${name} needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark`);
-  return name === 'MARK' ? { kind: 'mark', value, mask } : { kind: 'connmark', op: 'set', value, mask };
+  return name === 'MARK'
+    ? { kind: 'mark', value, mask }
+    : { kind: 'connmark', op: 'set', value, mask, ...(shift ? { shift } : {}) };
 }
 
 /** The MARK or CONNMARK operation a rule's written target decodes to (as the simulator applies it), or null. */

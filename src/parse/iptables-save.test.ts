@@ -175,7 +175,8 @@ describe('malformed input gives diagnostics with line and column, and the rest s
     ['-j SET --add-set CW-SEEN', /--add-set is missing its value/],
     ['-j SET --add-set CW-SEEN src,up', /flags are src or dst, not 'up'/],
     ['-j SET --exist', /SET needs --add-set, --del-set or --map-set/],
-  ])('reports a SET target iptables-restore would refuse: %s', (body, message) => {
+    ['-j CONNMARK --save-mark --left-shift-mark 32', /--left-shift-mark 32: the kernel refuses a shift of 32/],
+  ])('reports a target iptables-restore would refuse: %s', (body, message) => {
     const { ruleset, diagnostics } = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${body}\nCOMMIT\n`);
     expect(diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(message)]);
     expect(getRule(ruleset, 0).target.kind).toBe('unknown');
@@ -273,6 +274,18 @@ describe('matches and targets as iptables-save prints them', () => {
     [
       '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff',
       { target: { kind: 'connmark', op: 'save', nfmask: 255, ctmask: 255 } },
+    ],
+    [
+      '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+      { target: { kind: 'connmark', op: 'save', nfmask: 0xff, ctmask: 0xff00, shift: { dir: 'left', bits: 8 } } },
+    ],
+    [
+      '-j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+      { target: { kind: 'connmark', op: 'restore', nfmask: 0xf, ctmask: 0xff00, shift: { dir: 'right', bits: 12 } } },
+    ],
+    [
+      '-j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+      { target: { kind: 'connmark', op: 'set', value: 3, mask: 0xffffffff, shift: { dir: 'left', bits: 4 } } },
     ],
     ['-j LOG --log-prefix "dropped: " --log-level 7', { target: { kind: 'log', prefix: 'dropped: ', level: 7 } }],
     ['-j NFLOG --nflog-group 100', { target: { kind: 'nflog', group: 100 } }],

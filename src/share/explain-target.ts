@@ -1,4 +1,4 @@
-import type { TraceEvent } from '../model';
+import type { MarkShift, TraceEvent } from '../model';
 import {
   formatIp,
   hostPort,
@@ -238,11 +238,18 @@ const mark: Explainer = (e, w) => {
   return `MARK: ${xmarkWords(t.value, t.mask, 'packet mark')}${KUBE_MARKS[e.chain] ?? ''}: ${markChange(e, 'mark')}; ${next(e)}`;
 };
 
-/** CONNMARK --save-mark / --restore-mark: `to = (to & ~toMask) ^ (from & fromMask)` (xt_connmark.c). */
-function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number): string {
+/**
+ * CONNMARK --save-mark / --restore-mark: `to = (to & ~toMask) ^ ((from & fromMask) << or >> N)`
+ * (xt_connmark.c connmark_tg_shift).
+ */
+function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number, shift?: MarkShift): string {
   const [fromName, toName, to] =
     from === 'mark' ? ['packet mark', 'connection mark', 'ctmark'] : ['connection mark', 'packet mark', 'mark'];
   const all = 0xffffffff;
+  if (shift) {
+    const op = shift.dir === 'left' ? '<<' : '>>';
+    return `sets ${to} = (${to} & ~${hex(toMask)}) ^ ((${from} & ${hex(fromMask)}) ${op} ${shift.bits})`;
+  }
   if (fromMask >>> 0 === all && toMask >>> 0 === all) return `copies the ${fromName} into the ${toName}`;
   if (fromMask >>> 0 === toMask >>> 0) return `copies ${bits(fromMask)} of the ${fromName} into the ${toName}`;
   return `sets ${to} = (${to} & ~${hex(toMask)}) ^ (${from} & ${hex(fromMask)})`;
@@ -251,15 +258,14 @@ function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number): s
 const connmark: Explainer = (e, w) => {
   const t = markTargetOf(w);
   if (t?.kind !== 'connmark') return null;
-  if (t.op === 'set')
-    return `CONNMARK: ${xmarkWords(t.value, t.mask, 'connection mark')}, which every later packet of the connection finds there (-m connmark, --restore-mark): ${markChange(e, 'ctmark')}; ${next(e)}`;
-  const shift = targetOption(w, '--left-shift-mark') ?? targetOption(w, '--right-shift-mark');
-  const shifted = shift
-    ? ` (shifted ${shift.name.startsWith('--left') ? 'left' : 'right'} by ${shift.values[0]} bits in the kernel; the walk does not shift)`
-    : '';
+  // connmark_tg_shift: SET shifts its whole result; SAVE and RESTORE shift the bits they copy.
+  if (t.op === 'set') {
+    const shifted = t.shift ? `, then shifts the whole connection mark ${t.shift.dir} by ${t.shift.bits} bits` : '';
+    return `CONNMARK: ${xmarkWords(t.value, t.mask, 'connection mark')}${shifted}, which every later packet of the connection finds there (-m connmark, --restore-mark): ${markChange(e, 'ctmark')}; ${next(e)}`;
+  }
   return t.op === 'save'
-    ? `CONNMARK: ${copyWords('mark', t.nfmask, t.ctmask)}${shifted}, so later packets of the connection can take it back with --restore-mark: ${markChange(e, 'ctmark')}; ${next(e)}`
-    : `CONNMARK: ${copyWords('ctmark', t.ctmask, t.nfmask)}${shifted}: ${markChange(e, 'mark')}; ${next(e)}`;
+    ? `CONNMARK: ${copyWords('mark', t.nfmask, t.ctmask, t.shift)}, so later packets of the connection can take it back with --restore-mark: ${markChange(e, 'ctmark')}; ${next(e)}`
+    : `CONNMARK: ${copyWords('ctmark', t.ctmask, t.nfmask, t.shift)}: ${markChange(e, 'mark')}; ${next(e)}`;
 };
 
 const hmark: Explainer = (e, w) => {

@@ -228,6 +228,23 @@ describe('targets in plain words', () => {
       ],
     ],
     [
+      'CONNMARK --save-mark and --restore-mark with shifts, --set-xmark with a shift',
+      'mangle',
+      [
+        '-A PREROUTING -j MARK --set-xmark 0x12/0xffffffff',
+        '-A PREROUTING -j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+        '-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+        '-A PREROUTING -j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+      ],
+      toNode,
+      [
+        `MARK: sets the packet mark to 0x12: mark 0x0 → 0x12; ${goesOn}`,
+        `CONNMARK: sets ctmark = (ctmark & ~0xff00) ^ ((mark & 0xff) << 8), so later packets of the connection can take it back with --restore-mark: connmark 0x0 → 0x1200; ${goesOn}`,
+        `CONNMARK: sets mark = (mark & ~0xf) ^ ((ctmark & 0xff00) >> 12): mark 0x12 → 0x11; ${goesOn}`,
+        `CONNMARK: sets the connection mark to 0x3, then shifts the whole connection mark left by 4 bits, which every later packet of the connection finds there (-m connmark, --restore-mark): connmark 0x1200 → 0x30; ${goesOn}`,
+      ],
+    ],
+    [
       'CONNMARK --restore-mark',
       'mangle',
       [

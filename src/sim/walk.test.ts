@@ -110,6 +110,29 @@ describe('chains, jumps and verdicts', () => {
     expect(r.paths[0].events[1].after.mark).toBe(0x4000);
   });
 
+  it('CONNMARK shifts as connmark_tg_shift does: SAVE and RESTORE shift the copied bits, SET its result', () => {
+    const mangle = (rules: string[]) =>
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n${rules.map((r) => `-A PREROUTING ${r}\n`).join('')}COMMIT\n`;
+    const r = trace(
+      mangle([
+        '-j MARK --set-xmark 0x12/0xffffffff',
+        // ctmark = (0 & ~0xff00) ^ ((0x12 & 0xff) << 8) = 0x1200
+        '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+        '-m connmark --mark 0x1200',
+        // mark = (0x12 & ~0xf) ^ ((0x1200 & 0xff00) >> 12) = 0x10 ^ 0x1 = 0x11
+        '-j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+        '-m mark --mark 0x11',
+        // ctmark = ((0x1200 & ~0xffffffff) ^ 0x3) << 4 = 0x30
+        '-j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+        '-m connmark --mark 0x30',
+      ]),
+      ext('192.168.0.2'),
+    );
+    const ev = r.paths[0].events;
+    expect(brief(ev).slice(0, 7)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `mangle:PREROUTING:${n}:CONTINUE`));
+    expect([ev[1].after.ctmark, ev[3].after.mark, ev[5].after.ctmark]).toEqual([0x1200, 0x11, 0x30]);
+  });
+
   it('a jump cycle ends with a clear error, not a hang', () => {
     const r = trace(
       `*filter\n${FILTER_BASE}:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n`,

@@ -614,14 +614,19 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.mask) ^ t.value) >>> 0 });
       ev('CONTINUE');
       return null;
-    case 'connmark':
-      // xt_connmark.c: SET ctmark = (ctmark & ~mask) ^ value; SAVE/RESTORE move bits between mark and ctmark.
-      if (t.op === 'set') s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.mask) ^ t.value) >>> 0 });
+    case 'connmark': {
+      // xt_connmark.c connmark_tg_shift: SET ctmark = ((ctmark & ~mask) ^ value) shifted; SAVE ctmark =
+      // (ctmark & ~ctmask) ^ ((mark & nfmask) shifted); RESTORE mark = (mark & ~nfmask) ^ ((ctmark &
+      // ctmask) shifted). The shift is 1 to 31 (the kernel refuses 32).
+      const sh = t.shift;
+      const shift = (v: number) => (!sh ? v : sh.dir === 'left' ? v << sh.bits : v >>> sh.bits);
+      if (t.op === 'set') s.h = withHeader(s.h, { ctmark: shift((s.h.ctmark & ~t.mask) ^ t.value) >>> 0 });
       else if (t.op === 'save')
-        s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.ctmask) ^ (s.h.mark & t.nfmask)) >>> 0 });
-      else s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.nfmask) ^ (s.h.ctmark & t.ctmask)) >>> 0 });
+        s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.ctmask) ^ shift(s.h.mark & t.nfmask)) >>> 0 });
+      else s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.nfmask) ^ shift(s.h.ctmark & t.ctmask)) >>> 0 });
       ev('CONTINUE');
       return null;
+    }
     case 'notrack':
       // xt_CT leaves a packet that already has a conntrack alone: so on the lo leg it does nothing,
       // nor on the pass through LOCAL_OUT after IPVS sent the packet on.
