@@ -281,6 +281,8 @@ export type Target =
   | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number; shift?: MarkShift }
   | { kind: 'dnat' | 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
   | { kind: 'masquerade' | 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
+  /** NETMAP --to NET: maps the destination (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT) 1:1 onto NET. */
+  | { kind: 'netmap'; to: Cidr }
   | { kind: 'log'; prefix?: string; level?: number }
   | { kind: 'nflog'; prefix?: string; group: number }
   | { kind: 'trace' }

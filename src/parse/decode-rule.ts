@@ -769,6 +769,13 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
         randomFully: flags.has('--random-fully'),
       };
     }
+    case 'NETMAP': {
+      // libipt_NETMAP.c: `--to A[/M]`, the mask as a prefix length or dotted (holes allowed).
+      const to = get('--to');
+      if (to === undefined) bad('NETMAP needs --to ADDRESS[/MASK]');
+      if (table.name !== 'nat') bad('NETMAP is only valid in the nat table');
+      return { kind: 'netmap', to: parseAddr(to, family, '--to') };
+    }
     case 'LOG': {
       const level = get('--log-level');
       return { kind: 'log', prefix: get('--log-prefix'), level: level === undefined ? undefined : Number(level) };

@@ -176,6 +176,7 @@ describe('malformed input gives diagnostics with line and column, and the rest s
     ['-j SET --add-set CW-SEEN src,up', /flags are src or dst, not 'up'/],
     ['-j SET --exist', /SET needs --add-set, --del-set or --map-set/],
     ['-j CONNMARK --save-mark --left-shift-mark 32', /--left-shift-mark 32: the kernel refuses a shift of 32/],
+    ['-j NETMAP --to 10.0.0.0/8', /NETMAP is only valid in the nat table/],
   ])('reports a target iptables-restore would refuse: %s', (body, message) => {
     const { ruleset, diagnostics } = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${body}\nCOMMIT\n`);
     expect(diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(message)]);
@@ -336,6 +337,11 @@ describe('matches and targets as iptables-save prints them', () => {
     ],
     ['-p tcp -j REDIRECT --to-ports 15001', { kind: 'redirect', ports: { lo: 15001, hi: 15001 } }],
     ['-j CT --notrack', { kind: 'ct', notrack: true }],
+    [
+      '-d 198.18.0.0/24 -j NETMAP --to 10.244.1.0/24',
+      { kind: 'netmap', to: { family: 4, addr: 0x0af40100, prefix: 24 } },
+    ],
+    ['-j NETMAP --to 10.0.0.0/255.0.255.0', { kind: 'netmap', to: { addr: 0x0a000000, mask: 0xff00ff00 } }],
   ])('nat %s', (body, expected) => {
     expect(rule(body, body.startsWith('-j CT') ? 'raw' : 'nat', 'PREROUTING').target).toMatchObject(expected);
   });

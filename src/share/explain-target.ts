@@ -1,15 +1,5 @@
 import type { MarkShift, TraceEvent } from '../model';
-import {
-  formatIp,
-  hostPort,
-  markTargetOf,
-  parseCidr,
-  parseIp,
-  type TargetOption,
-  type TargetWords,
-  targetOption,
-  targetValue,
-} from '../parse';
+import { hostPort, markTargetOf, type TargetOption, type TargetWords, targetOption, targetValue } from '../parse';
 
 // What a rule's target did on one step of a walk, in plain words: what the kernel does with the
 // packet, and whether the walk goes on. The rule's text says what the target is asked to do; the
@@ -350,28 +340,17 @@ const masquerade: Explainer = (e, w) => {
   return `MASQUERADE: the source becomes ${at}, the outgoing interface's address, so replies come back through this node${ports}; ${next(e)}`;
 };
 
-/** xt_NETMAP.c: the new address keeps the old one's host bits under the --to network's mask. */
-function netmapped(addr: string, to: string | undefined): string | null {
-  const net = to === undefined ? null : parseCidr(to);
-  const ip = parseIp(addr);
-  if (!net || !ip || ip.family !== net.family) return null;
-  if (ip.family === 4 && net.family === 4)
-    return formatIp({ family: 4, value: ((ip.value & ~net.mask) | (net.addr & net.mask)) >>> 0 });
-  if (ip.family === 6 && net.family === 6)
-    return formatIp({ family: 6, value: (ip.value & ~net.mask) | (net.addr & net.mask) });
-  return null;
-}
-
 const netmap: Explainer = (e, w) => {
   const to = targetValue(w, '--to');
-  // NETMAP rewrites the destination at PREROUTING and OUTPUT, the source at POSTROUTING and INPUT.
+  // xt_NETMAP.c: the destination at PREROUTING and OUTPUT, the source at POSTROUTING and INPUT.
   const dst = e.hook === 'PREROUTING' || e.hook === 'OUTPUT';
   const side = dst ? 'destination' : 'source';
-  const addr = dst ? e.before.dst : e.before.src;
-  const mapped = netmapped(addr, to);
+  const before = dst ? e.before.dst : e.before.src;
   const after = dst ? e.after.dst : e.after.src;
-  if (after !== addr) return `NETMAP: the ${side} becomes ${after} (mapped 1:1 onto ${to ?? '?'}); ${next(e)}`;
-  return `NETMAP: in the kernel, maps the ${side} 1:1 onto ${to ?? '?'}, keeping its host bits${mapped ? ` (${addr} would become ${mapped})` : ''}, and ends the nat table; ${notModelled(e, 'NETMAP')}`;
+  if (e.verdict === 'CONTINUE') return `NETMAP: maps the ${side} 1:1 onto ${to ?? '?'}; ${notModelled(e, 'NETMAP')}`;
+  if (after === before)
+    return `NETMAP: the ${side} ${before} already lies in ${to ?? '?'} with the same host bits, nothing to rewrite; ${next(e)}`;
+  return `NETMAP: the ${side} becomes ${after}, keeping its host bits in ${to ?? '?'} (a 1:1 map of the network); conntrack rewrites the replies back; ${next(e)}`;
 };
 
 // ---- Handing the packet elsewhere ----

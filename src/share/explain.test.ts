@@ -338,12 +338,16 @@ describe('targets in plain words', () => {
       ],
     ],
     [
-      'NETMAP, which the walk takes as CONTINUE',
+      'NETMAP of the destination in PREROUTING, of the source in POSTROUTING',
       'nat',
-      ['-A PREROUTING -d 192.168.0.0/24 -j NETMAP --to 10.10.0.0/24'],
+      [
+        '-A PREROUTING -d 192.168.0.0/24 -j NETMAP --to 10.10.0.0/24',
+        '-A POSTROUTING -s 192.0.2.0/24 -j NETMAP --to 192.0.2.0/24',
+      ],
       toNode,
       [
-        'NETMAP: in the kernel, maps the destination 1:1 onto 10.10.0.0/24, keeping its host bits (192.168.0.2 would become 10.10.0.2), and ends the nat table; the walk does not model NETMAP: it takes the rule as CONTINUE and goes on to the next rule',
+        'NETMAP: the destination becomes 10.10.0.2, keeping its host bits in 10.10.0.0/24 (a 1:1 map of the network); conntrack rewrites the replies back; the rest of nat PREROUTING is skipped',
+        'NETMAP: the source 192.0.2.10 already lies in 192.0.2.0/24 with the same host bits, nothing to rewrite; the rest of nat POSTROUTING is skipped',
       ],
     ],
     [

@@ -21,7 +21,17 @@ import type {
   TracePath,
   TraceResult,
 } from '../model';
-import { findTable, formatIp, getRule, hostPort, type IpValue, parseIp, ruleLocation } from '../parse';
+import {
+  findTable,
+  formatCidr,
+  formatIp,
+  getRule,
+  hostPort,
+  type IpValue,
+  netmapAddress,
+  parseIp,
+  ruleLocation,
+} from '../parse';
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
 import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
@@ -709,6 +719,29 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           `${what}: source ${addrChanged ? `becomes ${s.h.src}` : `address stays ${s.h.src}`}, with a port the kernel picks at random in ${random.lo}-${random.hi} (${why}); ${port} is shown`,
         );
       }
+      ev('ACCEPT');
+      endTable(s);
+      return null;
+    }
+    case 'netmap': {
+      // xt_NETMAP.c netmap_tg4/6: PREROUTING and OUTPUT map the destination, POSTROUTING and INPUT
+      // the source, keeping the host bits; nf_nat_setup_info then accepts, which ends the nat table
+      // at this hook as DNAT and SNAT do. Ports are kept (NETMAP gives no port range).
+      const dst = s.hook === 'PREROUTING' || s.hook === 'OUTPUT';
+      const from = dst ? s.h.dst : s.h.src;
+      const to = formatIp(netmapAddress(parseIp(from) as IpValue, t.to));
+      if (dst) s.h = withHeader(s.h, { dst: to });
+      else s.h = withHeader(s.h, { src: to });
+      if (to !== from) {
+        if (dst) s.dnatBit = true;
+        else {
+          s.snatBit = true;
+          s.masqueraded = true;
+        }
+      }
+      notes.push(
+        `NETMAP: ${dst ? 'destination' : 'source'} ${from} ${to === from ? 'stays' : `becomes ${to}`} (onto ${formatCidr(t.to)})`,
+      );
       ev('ACCEPT');
       endTable(s);
       return null;
