@@ -587,6 +587,8 @@ export interface FinalPacket {
   dst: string;
   dport: number;
   masqueraded: boolean;
+  /** Which target changed the source, when `masqueraded`. */
+  sourceNat?: 'SNAT' | 'MASQUERADE' | 'NETMAP';
   /**
    * SNAT/MASQUERADE left the source port to the kernel: it draws a free one from this range at
    * random (`--random-fully`, `--random`, or an original port outside `--to-ports`), so `sport` is

@@ -597,6 +597,29 @@ describe('outcome and changed fields', () => {
     ]);
   });
 
+  it('names the target that changed the source: SNAT is not masquerading', () => {
+    const nat = (rules: string) => `*nat\n${BUILTINS.nat}${rules}COMMIT\n`;
+    const end = (text: string, packet: Packet) => {
+      const { ruleset: r } = parseIptablesSave(text);
+      return outcome(simulate(r, nodeContext({}), packet).paths[0]);
+    };
+    expect(end(nat('-A POSTROUTING -o eth0 -j SNAT --to-source 203.0.113.7\n'), podOut)).toBe(
+      "sent to 198.51.100.7:443 out of eth0, source SNAT'd to 203.0.113.7",
+    );
+    expect(end(nat('-A POSTROUTING -o eth0 -j MASQUERADE\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source masqueraded to 192.168.0.2',
+    );
+    expect(end(nat('-A POSTROUTING -s 10.244.0.0/24 -j NETMAP --to 100.64.0.0/24\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source mapped by NETMAP to 100.64.0.12',
+    );
+    expect(end(nat('-A INPUT -j SNAT --to-source 192.168.0.2\n'), toNode)).toBe(
+      "delivered to a process on this node, 192.168.0.2:80, source SNAT'd to 192.168.0.2",
+    );
+    expect(end(nat('-A POSTROUTING -o eth0 -j SNAT --to-source 10.244.0.12\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source kept',
+    );
+  });
+
   it('lists exactly the fields that differ', () => {
     const h = { src: 'a', sport: 1, dst: 'b', dport: 2, mark: 0, ctmark: 0 };
     expect(changedFields(h, h)).toEqual([]);

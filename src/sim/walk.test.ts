@@ -464,7 +464,12 @@ describe('NETMAP maps one network onto another, keeping the host bits, and ends 
       proto: 'udp',
       src: '10.244.0.5',
     });
-    expect(post.paths[0].final).toMatchObject({ src: '100.64.0.5', sport: 40000, masqueraded: true });
+    expect(post.paths[0].final).toMatchObject({
+      src: '100.64.0.5',
+      sport: 40000,
+      masqueraded: true,
+      sourceNat: 'NETMAP',
+    });
     const input = trace(nat('-A INPUT -s 192.168.0.0/24 -j NETMAP --to 172.31.0.0/16\n'), ext('192.168.0.2', 22));
     expect(brief(input.paths[0].events)).toEqual(['nat:PREROUTING:policy:ACCEPT', 'nat:INPUT:1:ACCEPT']);
     expect(input.paths[0].final).toMatchObject({ src: '172.31.0.1', disposition: 'local' });

@@ -359,12 +359,29 @@ function finish(
     dport: s.h.dport,
     masqueraded: s.masqueraded,
     ...(s.sportRandom ? { sportRandom: s.sportRandom } : {}),
+    ...(s.masqueraded ? sourceNatOf(w, s) : {}),
     disposition,
     iface,
     mark: s.h.mark,
     ...(byRuleId !== undefined ? { byRuleId } : {}),
   };
-  void w;
+}
+
+/**
+ * The target of the nat rule that changed the source, for the final packet's wording: the one
+ * source-NAT step of the path (nat POSTROUTING or INPUT runs once per connection). Its header may
+ * look unchanged when only the port is the kernel's random pick.
+ */
+function sourceNatOf(w: Walk, s: State): Pick<FinalPacket, 'sourceNat'> {
+  for (let t = s.events; t; t = t.prev) {
+    const e = t.event;
+    if (e.ruleId === null || e.table !== 'nat' || (e.hook !== 'POSTROUTING' && e.hook !== 'INPUT')) continue;
+    const kind = getRule(w.ruleset, e.ruleId).target.kind;
+    if (kind === 'snat') return { sourceNat: 'SNAT' };
+    if (kind === 'masquerade') return { sourceNat: 'MASQUERADE' };
+    if (kind === 'netmap') return { sourceNat: 'NETMAP' };
+  }
+  return {};
 }
 
 /** Runs a state until it finishes (returns null) or forks (returns the branches: matched first). */
