@@ -279,8 +279,11 @@ export type Target =
   | { kind: 'mark'; value: number; mask: number }
   | { kind: 'connmark'; op: 'set'; value: number; mask: number; shift?: MarkShift }
   | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number; shift?: MarkShift }
-  | { kind: 'dnat' | 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
-  | { kind: 'masquerade' | 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
+  // One member per kind, so a check of `kind` narrows to it.
+  | { kind: 'dnat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { kind: 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { kind: 'masquerade'; ports?: PortRange; random: boolean; randomFully: boolean }
+  | { kind: 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
   /** NETMAP --to NET: maps the destination (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT) 1:1 onto NET. */
   | { kind: 'netmap'; to: Cidr }
   | { kind: 'log'; prefix?: string; level?: number }

@@ -687,8 +687,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           addr = w.routing.nodeIPs[0] ?? s.h.dst;
           notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);
         }
-        const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
-        if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
+        if (t.ports) port = pickPort(t.ports.lo, t.ports.hi, port, notes);
       }
       const changed = addr !== s.h.dst || port !== s.h.dport;
       s.h = withHeader(s.h, { dst: canonical(addr), dport: port });
@@ -712,7 +711,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           addr = s.h.src;
           notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
         }
-        ports = (t as Extract<Target, { kind: 'masquerade' | 'redirect' }>).ports;
+        ports = t.ports;
       }
       const original = s.h.sport;
       const { port, random } = sourcePort(w.protoNum, original, ports, t.random || t.randomFully);
