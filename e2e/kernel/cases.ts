@@ -8,6 +8,7 @@ import { sepChain, servicePortName } from './fixtures-gen/kube-proxy';
 import { generatedDumps } from './generated';
 import { ipsetEdges, kubeIpvs } from './ipvs-cases';
 import { type TopologySpec, topologySpec } from './netns';
+import { targetEdges } from './target-cases';
 
 export interface KernelCase {
   name: string;
@@ -1699,6 +1700,7 @@ export const DUMPS: DumpSpec[] = [
   kubeV6,
   kubeIpvs,
   ipsetEdges,
+  targetEdges,
   ...generatedDumps(),
 ];
 

@@ -1,3 +1,4 @@
+import { sourceNatWord } from '../share';
 import type { EngineView } from './store';
 import { useAppStore } from './store';
 
@@ -16,7 +17,8 @@ function traceLine({ trace }: EngineView): string | null {
     final.disposition === 'dropped' || final.disposition === 'rejected'
       ? final.disposition
       : `${final.verdict} → ${final.dst}:${final.dport}`;
-  return `${where}${share}${final.masqueraded ? ', masqueraded' : ''}`;
+  const nat = sourceNatWord(final);
+  return `${where}${share}${nat ? `, ${nat}` : ''}`;
 }
 
 /** How long the worker took, for the tooltip: "parse 612 ms · trace 240 ms · graph 801 ms". */

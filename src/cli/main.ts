@@ -20,6 +20,7 @@ import type {
   TraceResult,
 } from '../model';
 import { getRule, parseNodeDump, ruleLocation } from '../parse';
+import { sourceNatWord } from '../share';
 import { nodeContextFromDump, simulate, toContractJson } from '../sim';
 
 const USAGE = `usage:
@@ -226,11 +227,12 @@ function describeTrace(result: TraceResult, ruleset: Ruleset): string[] {
                 : p.ipvs?.at(-1)?.action === 'no-destination'
                   ? 'rejected by IPVS: the virtual service has no real server (ICMP port unreachable)'
                   : `${f.disposition} by the chain's policy`;
+    const nat = sourceNatWord(f);
     const random = f.sportRandom
       ? `; the kernel picks its port at random in ${f.sportRandom.lo}-${f.sportRandom.hi}`
       : '';
     lines.push(
-      `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${f.masqueraded ? ` (source masqueraded${random})` : ''}`,
+      `  → ${f.verdict}: ${where}; packet ${f.src}:${f.sport} → ${f.dst}:${f.dport}${nat ? ` (source ${nat}${random})` : ''}`,
     );
     if (p.error) lines.push(`  error: ${p.error}`);
     for (const a of p.assumptions) lines.push(`  assumed at ${a.location}: ${a.what}`);

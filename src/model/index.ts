@@ -256,6 +256,18 @@ export interface NatRange {
   portTo?: number;
 }
 
+/** CONNMARK revision 2's `--left-shift-mark N` / `--right-shift-mark N` (absent when N is 0, as iptables-save omits it). */
+export interface MarkShift {
+  dir: 'left' | 'right';
+  bits: number;
+}
+
+/** An ipset and the packet sides that make its element, one per dimension (`--add-set NAME src,dst`). */
+export interface IpsetRef {
+  name: string;
+  flags: ('src' | 'dst')[];
+}
+
 export type Target =
   | { kind: 'none' }
   | { kind: 'accept' }
@@ -265,15 +277,37 @@ export type Target =
   | { kind: 'jump'; chain: string }
   | { kind: 'goto'; chain: string }
   | { kind: 'mark'; value: number; mask: number }
-  | { kind: 'connmark'; op: 'set'; value: number; mask: number }
-  | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number }
-  | { kind: 'dnat' | 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
-  | { kind: 'masquerade' | 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
+  | { kind: 'connmark'; op: 'set'; value: number; mask: number; shift?: MarkShift }
+  | { kind: 'connmark'; op: 'save' | 'restore'; nfmask: number; ctmask: number; shift?: MarkShift }
+  // One member per kind, so a check of `kind` narrows to it.
+  | { kind: 'dnat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { kind: 'snat'; range: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { kind: 'masquerade'; ports?: PortRange; random: boolean; randomFully: boolean }
+  | { kind: 'redirect'; ports?: PortRange; random: boolean; randomFully: boolean }
+  /** NETMAP --to NET: maps the destination (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT) 1:1 onto NET. */
+  | { kind: 'netmap'; to: Cidr }
   | { kind: 'log'; prefix?: string; level?: number }
   | { kind: 'nflog'; prefix?: string; group: number }
   | { kind: 'trace' }
   | { kind: 'notrack' }
   | { kind: 'ct'; notrack: boolean; text: string }
+  /**
+   * SET (xt_set.c set_target_v3): adds the packet's element to `add`, deletes it from `del`, then
+   * on a hit in `map` copies the entry's skbinfo to the packet (`--map-mark`: its mark). CONTINUE.
+   */
+  | {
+      kind: 'set';
+      add?: IpsetRef;
+      del?: IpsetRef;
+      map?: IpsetRef;
+      /** --exist: an add refreshes an entry that is already there. */
+      exist: boolean;
+      /** --timeout N of the added entry, in seconds. */
+      timeout?: number;
+      mapMark: boolean;
+      mapPrio: boolean;
+      mapQueue: boolean;
+    }
   /** Targets that only change bytes we do not model (CHECKSUM, TCPMSS, …): CONTINUE. */
   | { kind: 'continue'; name: string; text: string }
   | { kind: 'unknown'; name: string; text: string };
@@ -556,6 +590,8 @@ export interface FinalPacket {
   dst: string;
   dport: number;
   masqueraded: boolean;
+  /** Which target changed the source, when `masqueraded`. */
+  sourceNat?: 'SNAT' | 'MASQUERADE' | 'NETMAP';
   /**
    * SNAT/MASQUERADE left the source port to the kernel: it draws a free one from this range at
    * random (`--random-fully`, `--random`, or an original port outside `--to-ports`), so `sport` is

@@ -135,6 +135,17 @@ export function cidrContains(cidr: Cidr, ip: IpValue): boolean {
   return ((ip.value as bigint) & cidr.mask) === cidr.addr;
 }
 
+/**
+ * NETMAP's mapping (xt_NETMAP.c): the address keeps its bits outside `net`'s mask (its host bits)
+ * and takes `net`'s inside it. The families must agree.
+ */
+export function netmapAddress(ip: IpValue, net: Cidr): IpValue {
+  if (ip.family === 4 && net.family === 4)
+    return { family: 4, value: ((ip.value & ~net.mask) | (net.addr & net.mask)) >>> 0 };
+  if (ip.family === 6 && net.family === 6) return { family: 6, value: (ip.value & ~net.mask) | (net.addr & net.mask) };
+  throw new Error('netmapAddress: address and network of different families');
+}
+
 export function formatIPv4(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }

@@ -6,6 +6,8 @@ import type {
   Diagnostic,
   Family,
   IfaceMatch,
+  IpsetRef,
+  MarkShift,
   Match,
   NatRange,
   PortMatch,
@@ -19,6 +21,7 @@ import type {
 } from '../model';
 import { parseCidr, parseIp } from './address';
 import { DiagnosticSink } from './diagnostics';
+import { optionValues } from './option-values';
 import { type TargetWords, targetOption, targetValue } from './target-words';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 import {
@@ -611,14 +614,36 @@ function applyOption(m: Builder, opt: string, r: Reader, invert: boolean, family
 }
 
 /**
+ * CONNMARK's `--left-shift-mark N` / `--right-shift-mark N`; the last one written wins.
+ * libxt_CONNMARK.c takes 0 to 32, but the kernel refuses 32 (xt_connmark.c connmark_tg_check:
+ * `shift_bits >= 32` is -EINVAL; iptables-nft-restore 1.8.9 on 6.18 failed with RULE_APPEND).
+ */
+function markShift(
+  get: (option: string) => string | undefined,
+  has: (option: string) => boolean,
+): MarkShift | undefined {
+  let shift: MarkShift | undefined;
+  for (const dir of ['left', 'right'] as const) {
+    const option = `--${dir}-shift-mark`;
+    if (!has(option)) continue;
+    const bits = parseNumber(get(option) ?? '', option);
+    if (bits > 31) bad(`${option} ${bits}: the kernel refuses a shift of 32 or more, so iptables-restore fails here`);
+    shift = { dir, bits };
+  }
+  return shift && shift.bits > 0 ? shift : undefined;
+}
+
+/**
  * MARK's or CONNMARK's operation, as `new = (old & ~mask) ^ value` (xt_mark.c, xt_connmark.c) or a
- * CONNMARK save/restore with its masks. libxt_MARK.c turns --set-mark V/M into V/(M|V).
+ * CONNMARK save/restore with its masks, and CONNMARK's shift. libxt_MARK.c turns --set-mark V/M
+ * into V/(M|V).
  */
 function markTarget(
   name: 'MARK' | 'CONNMARK',
   get: (option: string) => string | undefined,
   has: (option: string) => boolean,
 ): Target {
+  const shift = name === 'CONNMARK' ? markShift(get, has) : undefined;
   let value = 0;
   let mask = 0xffffffff;
   const xm = get('--set-xmark');
@@ -646,9 +671,12 @@ function markTarget(
       op: has('--save-mark') ? 'save' : 'restore',
       nfmask: nf === undefined ? 0xffffffff : parseNumber(nf, '--nfmask'),
       ctmask: ct === undefined ? 0xffffffff : parseNumber(ct, '--ctmask'),
+      ...(shift ? { shift } : {}),
     };
   } else bad(`${name} needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark`);
-  return name === 'MARK' ? { kind: 'mark', value, mask } : { kind: 'connmark', op: 'set', value, mask };
+  return name === 'MARK'
+    ? { kind: 'mark', value, mask }
+    : { kind: 'connmark', op: 'set', value, mask, ...(shift ? { shift } : {}) };
 }
 
 /** The MARK or CONNMARK operation a rule's written target decodes to (as the simulator applies it), or null. */
@@ -666,20 +694,42 @@ export function markTargetOf(words: TargetWords): Target | null {
   }
 }
 
-function parseTarget(name: string, r: Reader, family: Family, table: Table): Target {
-  const opts = new Map<string, string>();
+/**
+ * A target's options: each takes as many values as its extension says (option-values.ts), the
+ * first whatever it looks like, as getopt gives it (`--log-prefix --x`); the second of a two-value
+ * option (`--add-set NAME src,dst`) may not look like an option (libxt_SET.c refuses it). An option
+ * the table does not know (a hand-written abbreviation, `--to`) takes a value when one follows.
+ */
+function readTargetOptions(name: string, r: Reader): { values: Map<string, string[]>; flags: Set<string> } {
+  const values = new Map<string, string[]>();
   const flags = new Set<string>();
-  const textStart = r.i;
   while (r.more()) {
     const raw = r.peekRaw();
     if (!r.quoted() && (raw === '-m' || raw === '--match')) break;
     r.i++;
     if (!raw.startsWith('--')) bad(`unexpected '${raw}' after -j ${name}`);
-    if (r.atOption() || !r.more()) flags.add(raw);
-    else opts.set(raw, r.value(raw));
+    const count = optionValues(raw, name);
+    if (count === 0) {
+      if (r.atOption() || !r.more()) flags.add(raw);
+      else values.set(raw, [r.value(raw)]);
+      continue;
+    }
+    const first = r.value(raw);
+    if (count === 1) {
+      values.set(raw, [first]);
+      continue;
+    }
+    if (r.atOption()) bad(`${raw} takes two values (${raw} ${first} …), not '${r.peekRaw()}'`);
+    values.set(raw, [first, r.value(raw)]);
   }
+  return { values, flags };
+}
+
+function parseTarget(name: string, r: Reader, family: Family, table: Table): Target {
+  const textStart = r.i;
+  const { values: opts, flags } = readTargetOptions(name, r);
   const text = rawBetween(r, textStart);
-  const get = (k: string) => opts.get(k);
+  const get = (k: string) => opts.get(k)?.[0];
   switch (name) {
     case 'ACCEPT':
       return { kind: 'accept' };
@@ -719,6 +769,13 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
         randomFully: flags.has('--random-fully'),
       };
     }
+    case 'NETMAP': {
+      // libipt_NETMAP.c: `--to A[/M]`, the mask as a prefix length or dotted (holes allowed).
+      const to = get('--to');
+      if (to === undefined) bad('NETMAP needs --to ADDRESS[/MASK]');
+      if (table.name !== 'nat') bad('NETMAP is only valid in the nat table');
+      return { kind: 'netmap', to: parseAddr(to, family, '--to') };
+    }
     case 'LOG': {
       const level = get('--log-level');
       return { kind: 'log', prefix: get('--log-prefix'), level: level === undefined ? undefined : Number(level) };
@@ -731,9 +788,40 @@ function parseTarget(name: string, r: Reader, family: Family, table: Table): Tar
       return { kind: 'notrack' };
     case 'CT':
       return { kind: 'ct', notrack: flags.has('--notrack'), text };
+    case 'SET':
+      return setTarget(opts, flags);
   }
   if (CONTINUE_TARGETS.has(name)) return { kind: 'continue', name, text };
   return { kind: 'unknown', name, text };
+}
+
+/** `--add-set NAME FLAGS` and its kin (libxt_SET.c): the flags are src/dst, one per dimension, at most six. */
+function ipsetRef(option: string, values: string[] | undefined): IpsetRef | undefined {
+  if (values === undefined) return undefined;
+  const [name, list = ''] = values;
+  const flags = list.split(',');
+  for (const f of flags) if (f !== 'src' && f !== 'dst') bad(`${option} ${name}: flags are src or dst, not '${f}'`);
+  if (flags.length > 6) bad(`${option} ${name}: at most 6 flags (IPSET_DIM_MAX)`);
+  return { name, flags: flags as ('src' | 'dst')[] };
+}
+
+function setTarget(opts: Map<string, string[]>, flags: Set<string>): Target {
+  const add = ipsetRef('--add-set', opts.get('--add-set'));
+  const del = ipsetRef('--del-set', opts.get('--del-set'));
+  const map = ipsetRef('--map-set', opts.get('--map-set'));
+  if (!add && !del && !map) bad('SET needs --add-set, --del-set or --map-set');
+  const timeout = opts.get('--timeout')?.[0];
+  return {
+    kind: 'set',
+    ...(add ? { add } : {}),
+    ...(del ? { del } : {}),
+    ...(map ? { map } : {}),
+    exist: flags.has('--exist'),
+    ...(timeout !== undefined ? { timeout: parseNumber(timeout, '--timeout') } : {}),
+    mapMark: flags.has('--map-mark'),
+    mapPrio: flags.has('--map-prio'),
+    mapQueue: flags.has('--map-queue'),
+  };
 }
 
 function rawBetween(r: Reader, from: number): string {
@@ -799,15 +887,17 @@ export function decodeRule(ruleset: Ruleset, id: number, sink?: DiagnosticSink):
   };
 
   const unknownModule = (module: string, fromTok: number) => {
-    // Keep the raw slice up to the next -m/-j/-g.
+    // Keep the raw slice up to the next -m/-j/-g (not a value: `--string -j` is the string).
     while (r.more()) {
       const raw = r.peekRaw();
+      const quoted = r.quoted();
       if (
-        !r.quoted() &&
+        !quoted &&
         (raw === '-m' || raw === '--match' || raw === '-j' || raw === '--jump' || raw === '-g' || raw === '--goto')
       )
         break;
       r.i++;
+      if (!quoted && raw.startsWith('--') && r.more() && optionValues(raw, module) > 0) r.i++;
     }
     rule.matches.push({ kind: 'unknown', module, text: rawBetween(r, fromTok) });
   };

@@ -3,7 +3,17 @@
 // In: the text as pasted (counters, tabs, CRLF, grep excerpts, several dumps, mixed outputs).
 // Out: every table, chain, rule, set and virtual service that could be read, and a Diagnostic per problem.
 
-export { canonicalIp, cidrContains, formatCidr, formatIp, hostPort, type IpValue, parseCidr, parseIp } from './address';
+export {
+  canonicalIp,
+  cidrContains,
+  formatCidr,
+  formatIp,
+  hostPort,
+  type IpValue,
+  netmapAddress,
+  parseCidr,
+  parseIp,
+} from './address';
 export { checkAllRules, findChain, findTable, getRule, markTargetOf, ruleLocation } from './decode-rule';
 export { parseIpsetList } from './ipset-list';
 export { formatIpsetSave, type IpsetParseResult, parseIpsetSave } from './ipset-save';

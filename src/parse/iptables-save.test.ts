@@ -170,6 +170,19 @@ describe('malformed input gives diagnostics with line and column, and the rest s
     expect(getRule(ruleset, 0).target).toEqual({ kind: 'unknown', name: 'FROB', text: '--frob 1' });
   });
 
+  it.each([
+    ['-j SET --add-set CW-SEEN --exist', /--add-set takes two values/],
+    ['-j SET --add-set CW-SEEN', /--add-set is missing its value/],
+    ['-j SET --add-set CW-SEEN src,up', /flags are src or dst, not 'up'/],
+    ['-j SET --exist', /SET needs --add-set, --del-set or --map-set/],
+    ['-j CONNMARK --save-mark --left-shift-mark 32', /--left-shift-mark 32: the kernel refuses a shift of 32/],
+    ['-j NETMAP --to 10.0.0.0/8', /NETMAP is only valid in the nat table/],
+  ])('reports a target iptables-restore would refuse: %s', (body, message) => {
+    const { ruleset, diagnostics } = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${body}\nCOMMIT\n`);
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(message)]);
+    expect(getRule(ruleset, 0).target.kind).toBe('unknown');
+  });
+
   it('joins a quoted value that iptables-save printed across two lines', () => {
     const { ruleset, diagnostics } = parseIptablesSave(
       '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "oops -j ACCEPT\n" -j DROP\nCOMMIT\n',
@@ -263,10 +276,48 @@ describe('matches and targets as iptables-save prints them', () => {
       '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff',
       { target: { kind: 'connmark', op: 'save', nfmask: 255, ctmask: 255 } },
     ],
+    [
+      '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+      { target: { kind: 'connmark', op: 'save', nfmask: 0xff, ctmask: 0xff00, shift: { dir: 'left', bits: 8 } } },
+    ],
+    [
+      '-j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+      { target: { kind: 'connmark', op: 'restore', nfmask: 0xf, ctmask: 0xff00, shift: { dir: 'right', bits: 12 } } },
+    ],
+    [
+      '-j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+      { target: { kind: 'connmark', op: 'set', value: 3, mask: 0xffffffff, shift: { dir: 'left', bits: 4 } } },
+    ],
     ['-j LOG --log-prefix "dropped: " --log-level 7', { target: { kind: 'log', prefix: 'dropped: ', level: 7 } }],
     ['-j NFLOG --nflog-group 100', { target: { kind: 'nflog', group: 100 } }],
     ['-j TRACE', { target: { kind: 'trace' } }],
     ['-j FROB --frob 1', { target: { kind: 'unknown', name: 'FROB', text: '--frob 1' } }],
+    [
+      '-j SET --add-set CW-SEEN src,dst --exist --timeout 600',
+      {
+        target: {
+          kind: 'set',
+          add: { name: 'CW-SEEN', flags: ['src', 'dst'] },
+          exist: true,
+          timeout: 600,
+          mapMark: false,
+        },
+      },
+    ],
+    [
+      '-j SET --del-set CW-GONE src',
+      { target: { kind: 'set', del: { name: 'CW-GONE', flags: ['src'] }, exist: false } },
+    ],
+    [
+      '-j SET --add-set A src --del-set B dst,dst',
+      { target: { kind: 'set', add: { name: 'A', flags: ['src'] }, del: { name: 'B', flags: ['dst', 'dst'] } } },
+    ],
+    [
+      '-j SET --map-set CW-MAP src --map-mark --map-prio',
+      {
+        target: { kind: 'set', map: { name: 'CW-MAP', flags: ['src'] }, mapMark: true, mapPrio: true, mapQueue: false },
+      },
+    ],
   ])('%s', (body, expected) => {
     expect(rule(body)).toMatchObject(expected);
   });
@@ -286,8 +337,63 @@ describe('matches and targets as iptables-save prints them', () => {
     ],
     ['-p tcp -j REDIRECT --to-ports 15001', { kind: 'redirect', ports: { lo: 15001, hi: 15001 } }],
     ['-j CT --notrack', { kind: 'ct', notrack: true }],
+    [
+      '-d 198.18.0.0/24 -j NETMAP --to 10.244.1.0/24',
+      { kind: 'netmap', to: { family: 4, addr: 0x0af40100, prefix: 24 } },
+    ],
+    ['-j NETMAP --to 10.0.0.0/255.0.255.0', { kind: 'netmap', to: { addr: 0x0a000000, mask: 0xff00ff00 } }],
   ])('nat %s', (body, expected) => {
     expect(rule(body, body.startsWith('-j CT') ? 'raw' : 'nat', 'PREROUTING').target).toMatchObject(expected);
+  });
+});
+
+describe('an option that takes a value takes the next word, as getopt does', () => {
+  const parse = (body: string, table = 'filter', chain = 'INPUT') =>
+    parseIptablesSave(`*${table}\n:${chain} ACCEPT [0:0]\n:MY - [0:0]\n-A ${chain} ${body}\nCOMMIT\n`);
+
+  // xtables_save_string prints a value made only of [A-Za-z0-9_-] bare: `--comment -j`, `--log-prefix --x`.
+  it.each([
+    ['a bare -j comment', '-m comment --comment -j -j MY', '-j'],
+    ['a bare -g comment', '-m comment --comment -g -g MY', '-g'],
+    ['a bare -m comment', '-m comment --comment -m -j MY', '-m'],
+    ['a comment that is an option name', '-m comment --comment --comment -j MY', '--comment'],
+    // A quote with an escape sends the line through the general tokenizer.
+    ['a bare -j comment (general tokenizer)', '-m comment --comment "a\\"b" -m comment --comment -j -j MY', 'a"b -j'],
+  ])('%s is the comment; the rule jumps to MY', (_name, body, comment) => {
+    const { ruleset, diagnostics } = parse(body);
+    expect(diagnostics).toEqual([]);
+    const rule = getRule(ruleset, 0);
+    expect(rule.comment).toBe(comment);
+    expect(rule.target).toEqual({ kind: body.includes('-g MY') ? 'goto' : 'jump', chain: 'MY' });
+    expect(ruleset.rules.jumpChain[0]).toBe(1);
+  });
+
+  it('a recent --name or a set name that looks like an option is the name', () => {
+    const { ruleset, diagnostics } = parse(
+      '-m recent --rcheck --name -j --mask 255.255.255.255 --rsource -m set --match-set -g src -j MY',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).matches).toMatchObject([
+      { kind: 'recent', name: '-j', side: 'source' },
+      { kind: 'set', name: '-g', flags: ['src'] },
+    ]);
+    expect(getRule(ruleset, 0).target).toEqual({ kind: 'jump', chain: 'MY' });
+  });
+
+  it("a flag is a flag in its own module: recent's --set takes no value, so -j after it is the jump", () => {
+    const { ruleset, diagnostics } = parse('-m recent --set --name X --mask 255.255.255.255 --rsource -j MY');
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).target).toEqual({ kind: 'jump', chain: 'MY' });
+  });
+
+  it.each([
+    ['-j LOG --log-prefix --x --log-level 6', { kind: 'log', prefix: '--x', level: 6 }],
+    ['-j LOG --log-prefix -j', { kind: 'log', prefix: '-j' }],
+    ['-j NFLOG --nflog-prefix --nflog-group --nflog-group 5', { kind: 'nflog', prefix: '--nflog-group', group: 5 }],
+  ])('a target option keeps a value that starts with -: %s', (body, target) => {
+    const { ruleset, diagnostics } = parse(body);
+    expect(diagnostics).toEqual([]);
+    expect(getRule(ruleset, 0).target).toEqual(target);
   });
 });
 

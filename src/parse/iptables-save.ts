@@ -11,6 +11,7 @@ import {
 import { checkRule } from './decode-rule';
 import { DiagnosticSink } from './diagnostics';
 import { RangeInterner } from './interner';
+import { optionValues } from './option-values';
 import { QUOTED, TokenBuffer, tokenIs, tokenize, tokenValue, UNTERMINATED } from './tokenize';
 import { KNOWN_MODULES, KNOWN_TARGETS } from './vocabulary';
 
@@ -265,6 +266,12 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
   out.ipv6 = false;
   // 0: nothing pending; 1: the next token is the target; 2: a module name; 3: an address.
   let pending = 0;
+  // The previous token when it was a long option (its value, if it takes one, may start with `-`),
+  // and the extension it belongs to (the last `-m` module, or the target once there is one).
+  let optStart = -1;
+  let optEnd = -1;
+  let extStart = -1;
+  let extEnd = -1;
   while (i < e) {
     if (text.charCodeAt(i) === 32) {
       i++;
@@ -285,6 +292,7 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
       if (i < e && text.charCodeAt(i) !== 32) return false;
       if (pending === 1 || pending === 2) return false;
       pending = 0;
+      optStart = -1;
       continue;
     }
     sp = text.indexOf(' ', ts);
@@ -294,26 +302,39 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
     i = sp;
     if (pending !== 0) {
       if (pending === 1) {
-        out.targetStart = ts;
-        out.targetEnd = i;
+        out.targetStart = extStart = ts;
+        out.targetEnd = extEnd = i;
       } else if (pending === 2) {
         if (out.moduleCount * 2 === out.modules.length) {
           const m = new Int32Array(out.modules.length * 2);
           m.set(out.modules);
           out.modules = m;
         }
-        out.modules[out.moduleCount * 2] = ts;
-        out.modules[out.moduleCount * 2 + 1] = i;
+        out.modules[out.moduleCount * 2] = extStart = ts;
+        out.modules[out.moduleCount * 2 + 1] = extEnd = i;
         out.moduleCount++;
       } else {
         if (cur.colon < ts) cur.colon = nextAt(text, ':', ts);
         if (cur.colon < i) out.ipv6 = true;
       }
       pending = 0;
+      optStart = -1;
       continue;
     }
-    if (text.charCodeAt(ts) !== 45) continue;
+    if (text.charCodeAt(ts) !== 45) {
+      optStart = -1;
+      continue;
+    }
+    // getopt gives an option that takes a value the next word, even `-j` (`--comment -j`).
+    if (optStart >= 0 && takesValue(text, optStart, optEnd, extStart, extEnd)) {
+      optStart = -1;
+      continue;
+    }
     const len = i - ts;
+    if (len > 2 && text.charCodeAt(ts + 1) === 45) {
+      optStart = ts;
+      optEnd = i;
+    } else optStart = -1;
     if (len === 2) {
       const c1 = text.charCodeAt(ts + 1);
       if (c1 === 106 /* j */ || c1 === 103 /* g */) {
@@ -333,6 +354,11 @@ function scanAppend(text: string, s: number, e: number, out: AppendScan, cur: Cu
     } else if (len === 7 && text.startsWith('--match', ts)) pending = 2;
   }
   return true;
+}
+
+/** Whether long option text[s, e) of extension text[extS, extE) (none when extS < 0) takes a value. */
+function takesValue(text: string, s: number, e: number, extS: number, extE: number): boolean {
+  return optionValues(text.slice(s, e), extS < 0 ? null : text.slice(extS, extE)) > 0;
 }
 
 /** Parses iptables-save / ip6tables-save output (also `iptables -S` and grep excerpts). */
@@ -659,23 +685,32 @@ export function parseIptablesSave(text: string, options: ParseOptions = {}): Par
         i++;
       }
     }
+    // Each option takes its values whatever they look like, as getopt does (`--comment -j` is a comment).
+    let ext: string | null = null;
     for (; i < n; i++) {
       const ts = tok.start[i];
       const te = tok.end[i];
-      if (tok.flags[i] & QUOTED || text.charCodeAt(ts) !== 45) continue;
+      if (tok.flags[i] & QUOTED || text.charCodeAt(ts) !== 45 || i + 1 >= n) continue;
       const l = te - ts;
+      const c1 = text.charCodeAt(ts + 1);
       const isJump =
-        l === 2
-          ? text.charCodeAt(ts + 1) === 106 || text.charCodeAt(ts + 1) === 103
-          : tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto');
-      if (isJump && i + 1 < n) {
-        targetTok = i + 1;
+        l === 2 ? c1 === 106 || c1 === 103 : tokenIs(text, ts, te, '--jump') || tokenIs(text, ts, te, '--goto');
+      if (isJump) {
+        targetTok = ++i;
         isGoto = text.charCodeAt(ts + (l === 2 ? 1 : 2)) === 103 ? 1 : 0;
-      } else if ((tokenIs(text, ts, te, '-m') || tokenIs(text, ts, te, '--match')) && i + 1 < n) {
-        checkModule(tok.start[i + 1], tok.end[i + 1], ruleLine, tok.start[i + 1] - lineStart + 1);
-      } else if (l === 2 && (text.charCodeAt(ts + 1) === 115 || text.charCodeAt(ts + 1) === 100) && i + 1 < n) {
-        for (let k = tok.start[i + 1]; k < tok.end[i + 1]; k++) if (text.charCodeAt(k) === 58) sawIPv6 = true;
-      }
+        ext = tokenValue(text, tok.start[i], tok.end[i], tok.flags[i]);
+      } else if (tokenIs(text, ts, te, '-m') || tokenIs(text, ts, te, '--match')) {
+        i++;
+        checkModule(tok.start[i], tok.end[i], ruleLine, tok.start[i] - lineStart + 1);
+        ext = tokenValue(text, tok.start[i], tok.end[i], tok.flags[i]);
+      } else if (l === 2) {
+        // -s -d -i -o -p take a value, -c two; -f, -4 and -6 none.
+        if (c1 === 115 || c1 === 100) {
+          for (let k = tok.start[i + 1]; k < tok.end[i + 1]; k++) if (text.charCodeAt(k) === 58) sawIPv6 = true;
+          i++;
+        } else if (c1 === 105 || c1 === 111 || c1 === 112) i++;
+        else if (c1 === 99) i += 2;
+      } else if (c1 === 45 && optionValues(text.slice(ts, te), ext) > 0) i++;
     }
     const targetText =
       targetTok >= 0 ? tokenValue(text, tok.start[targetTok], tok.end[targetTok], tok.flags[targetTok]) : null;

@@ -50,6 +50,13 @@ describe("a rule's target as written", () => {
     expect(readTarget('-A X -m comment --comment "-j DROP" -j ACCEPT')?.name).toBe('ACCEPT');
   });
 
+  it("takes any module's value that looks like an option as the value, but not after a flag", () => {
+    expect(readTarget('-A X -m recent --rcheck --name -j --rsource -j DROP')?.name).toBe('DROP');
+    expect(readTarget('-A X -m set --match-set -g src ! -s 10.0.0.1/32 -j DROP')?.name).toBe('DROP');
+    // recent's --set is a flag: the -j after it is the target.
+    expect(readTarget('-A X -m recent --set -j ACCEPT')?.name).toBe('ACCEPT');
+  });
+
   it('stops at a match written after the target, and has no target when none is written', () => {
     expect(readTarget('-A X -j NFLOG --nflog-group 100 -m limit --limit 1/sec')?.options).toEqual([
       { name: '--nflog-group', values: ['100'], invert: false },

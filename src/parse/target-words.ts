@@ -1,3 +1,4 @@
+import { optionValues } from './option-values';
 import { QUOTED, TokenBuffer, tokenize, tokenValue } from './tokenize';
 
 // A rule's target as its text writes it: the name after -j or -g and each option with the values
@@ -18,20 +19,6 @@ export interface TargetWords {
   options: TargetOption[];
 }
 
-/**
- * Options whose value iptables-save prints with xtables_save_string (libxtables/xtables.c): bare when
- * it is only [A-Za-z0-9_-], so `--comment -j` is a comment. Each takes exactly one value.
- */
-const STRING_OPTIONS: ReadonlySet<string> = new Set([
-  '--comment',
-  '--log-prefix',
-  '--nflog-prefix',
-  '--ulog-prefix',
-  '--helper',
-  '--nfacct-name',
-  '--path',
-]);
-
 const shared = new TokenBuffer();
 
 /** One rule's tokens, read left to right. */
@@ -49,26 +36,37 @@ class Scan {
   value(k: number): string {
     return tokenValue(this.text, this.buf.start[k], this.buf.end[k], this.buf.flags[k]);
   }
-  /** An option or a lone `!`: an unquoted token starting with `-` (a value never does, but a STRING_OPTIONS one). */
+  /** An option or a lone `!`: an unquoted token starting with `-` (a value does only where an option takes it). */
   atOption(k: number): boolean {
     if ((this.buf.flags[k] & QUOTED) !== 0) return false;
     const c = this.text.charCodeAt(this.buf.start[k]);
     const len = this.buf.end[k] - this.buf.start[k];
     return (c === 45 && len > 1) || (c === 33 && len === 1);
   }
-  /** The index after option k's values. */
-  afterValues(k: number): number {
-    if (STRING_OPTIONS.has(this.raw(k))) return Math.min(k + 2, this.n);
+  /**
+   * The index after option k's values: the first whatever it looks like when the option takes one
+   * (getopt; iptables-save prints `--comment -j` and `--log-prefix --x` bare), then any words up to
+   * the next option.
+   */
+  afterValues(k: number, ext: string | null): number {
     let i = k + 1;
+    if (i < this.n && optionValues(this.raw(k), ext) > 0) i++;
     while (i < this.n && !this.atOption(i)) i++;
     return i;
   }
+}
+
+/** How many values a short option (or `--match`) takes: `-A CHAIN`, `-s A`, `-c P B`, `-f`, `!`. */
+function shortValues(word: string): number {
+  if (word === '!' || word === '-f' || word === '-4' || word === '-6') return 0;
+  return word === '-c' ? 2 : 1;
 }
 
 /** The target of one rule line (`-A CHAIN … -j NAME --opt v …`), or null when it has none. */
 export function readTarget(ruleText: string): TargetWords | null {
   const s = new Scan(ruleText, shared);
   let i = 0;
+  let module: string | null = null;
   while (i < s.n) {
     if (!s.atOption(i)) {
       i++; // `[packets:bytes]`, or a value no option claimed
@@ -76,14 +74,17 @@ export function readTarget(ruleText: string): TargetWords | null {
     }
     const word = s.raw(i);
     const isGoto = word === '-g' || word === '--goto';
-    if ((word === '-j' || word === '--jump' || isGoto) && i + 1 < s.n)
-      return { name: s.value(i + 1), goto: isGoto, options: readOptions(s, i + 2) };
-    i = s.afterValues(i);
+    if ((word === '-j' || word === '--jump' || isGoto) && i + 1 < s.n) {
+      const name = s.value(i + 1);
+      return { name, goto: isGoto, options: readOptions(s, i + 2, name) };
+    }
+    if ((word === '-m' || word === '--match') && i + 1 < s.n) module = s.value(i + 1);
+    i = word.startsWith('--') && word !== '--match' ? s.afterValues(i, module) : i + 1 + shortValues(word);
   }
   return null;
 }
 
-function readOptions(s: Scan, from: number): TargetOption[] {
+function readOptions(s: Scan, from: number, target: string): TargetOption[] {
   const options: TargetOption[] = [];
   let invert = false;
   let k = from;
@@ -101,7 +102,7 @@ function readOptions(s: Scan, from: number): TargetOption[] {
       k++;
       continue;
     }
-    const end = s.afterValues(k);
+    const end = s.afterValues(k, target);
     const values: string[] = [];
     for (let v = k + 1; v < end; v++) values.push(s.value(v));
     options.push({ name: word, values, invert });

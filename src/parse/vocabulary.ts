@@ -88,7 +88,6 @@ export const CONTINUE_TARGETS: ReadonlySet<string> = new Set([
   'CLASSIFY',
   'SECMARK',
   'CONNSECMARK',
-  'SET',
   'AUDIT',
   'ULOG',
   'IDLETIMER',

@@ -1,14 +1,5 @@
-import type { TraceEvent } from '../model';
-import {
-  formatIp,
-  hostPort,
-  markTargetOf,
-  parseCidr,
-  parseIp,
-  type TargetWords,
-  targetOption,
-  targetValue,
-} from '../parse';
+import type { MarkShift, TraceEvent } from '../model';
+import { hostPort, markTargetOf, type TargetOption, type TargetWords, targetOption, targetValue } from '../parse';
 
 // What a rule's target did on one step of a walk, in plain words: what the kernel does with the
 // packet, and whether the walk goes on. The rule's text says what the target is asked to do; the
@@ -237,11 +228,18 @@ const mark: Explainer = (e, w) => {
   return `MARK: ${xmarkWords(t.value, t.mask, 'packet mark')}${KUBE_MARKS[e.chain] ?? ''}: ${markChange(e, 'mark')}; ${next(e)}`;
 };
 
-/** CONNMARK --save-mark / --restore-mark: `to = (to & ~toMask) ^ (from & fromMask)` (xt_connmark.c). */
-function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number): string {
+/**
+ * CONNMARK --save-mark / --restore-mark: `to = (to & ~toMask) ^ ((from & fromMask) << or >> N)`
+ * (xt_connmark.c connmark_tg_shift).
+ */
+function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number, shift?: MarkShift): string {
   const [fromName, toName, to] =
     from === 'mark' ? ['packet mark', 'connection mark', 'ctmark'] : ['connection mark', 'packet mark', 'mark'];
   const all = 0xffffffff;
+  if (shift) {
+    const op = shift.dir === 'left' ? '<<' : '>>';
+    return `sets ${to} = (${to} & ~${hex(toMask)}) ^ ((${from} & ${hex(fromMask)}) ${op} ${shift.bits})`;
+  }
   if (fromMask >>> 0 === all && toMask >>> 0 === all) return `copies the ${fromName} into the ${toName}`;
   if (fromMask >>> 0 === toMask >>> 0) return `copies ${bits(fromMask)} of the ${fromName} into the ${toName}`;
   return `sets ${to} = (${to} & ~${hex(toMask)}) ^ (${from} & ${hex(fromMask)})`;
@@ -250,15 +248,14 @@ function copyWords(from: 'mark' | 'ctmark', fromMask: number, toMask: number): s
 const connmark: Explainer = (e, w) => {
   const t = markTargetOf(w);
   if (t?.kind !== 'connmark') return null;
-  if (t.op === 'set')
-    return `CONNMARK: ${xmarkWords(t.value, t.mask, 'connection mark')}, which every later packet of the connection finds there (-m connmark, --restore-mark): ${markChange(e, 'ctmark')}; ${next(e)}`;
-  const shift = targetOption(w, '--left-shift-mark') ?? targetOption(w, '--right-shift-mark');
-  const shifted = shift
-    ? ` (shifted ${shift.name.startsWith('--left') ? 'left' : 'right'} by ${shift.values[0]} bits in the kernel; the walk does not shift)`
-    : '';
+  // connmark_tg_shift: SET shifts its whole result; SAVE and RESTORE shift the bits they copy.
+  if (t.op === 'set') {
+    const shifted = t.shift ? `, then shifts the whole connection mark ${t.shift.dir} by ${t.shift.bits} bits` : '';
+    return `CONNMARK: ${xmarkWords(t.value, t.mask, 'connection mark')}${shifted}, which every later packet of the connection finds there (-m connmark, --restore-mark): ${markChange(e, 'ctmark')}; ${next(e)}`;
+  }
   return t.op === 'save'
-    ? `CONNMARK: ${copyWords('mark', t.nfmask, t.ctmask)}${shifted}, so later packets of the connection can take it back with --restore-mark: ${markChange(e, 'ctmark')}; ${next(e)}`
-    : `CONNMARK: ${copyWords('ctmark', t.ctmask, t.nfmask)}${shifted}: ${markChange(e, 'mark')}; ${next(e)}`;
+    ? `CONNMARK: ${copyWords('mark', t.nfmask, t.ctmask, t.shift)}, so later packets of the connection can take it back with --restore-mark: ${markChange(e, 'ctmark')}; ${next(e)}`
+    : `CONNMARK: ${copyWords('ctmark', t.ctmask, t.nfmask, t.shift)}: ${markChange(e, 'mark')}; ${next(e)}`;
 };
 
 const hmark: Explainer = (e, w) => {
@@ -343,28 +340,17 @@ const masquerade: Explainer = (e, w) => {
   return `MASQUERADE: the source becomes ${at}, the outgoing interface's address, so replies come back through this node${ports}; ${next(e)}`;
 };
 
-/** xt_NETMAP.c: the new address keeps the old one's host bits under the --to network's mask. */
-function netmapped(addr: string, to: string | undefined): string | null {
-  const net = to === undefined ? null : parseCidr(to);
-  const ip = parseIp(addr);
-  if (!net || !ip || ip.family !== net.family) return null;
-  if (ip.family === 4 && net.family === 4)
-    return formatIp({ family: 4, value: ((ip.value & ~net.mask) | (net.addr & net.mask)) >>> 0 });
-  if (ip.family === 6 && net.family === 6)
-    return formatIp({ family: 6, value: (ip.value & ~net.mask) | (net.addr & net.mask) });
-  return null;
-}
-
 const netmap: Explainer = (e, w) => {
   const to = targetValue(w, '--to');
-  // NETMAP rewrites the destination at PREROUTING and OUTPUT, the source at POSTROUTING and INPUT.
+  // xt_NETMAP.c: the destination at PREROUTING and OUTPUT, the source at POSTROUTING and INPUT.
   const dst = e.hook === 'PREROUTING' || e.hook === 'OUTPUT';
   const side = dst ? 'destination' : 'source';
-  const addr = dst ? e.before.dst : e.before.src;
-  const mapped = netmapped(addr, to);
+  const before = dst ? e.before.dst : e.before.src;
   const after = dst ? e.after.dst : e.after.src;
-  if (after !== addr) return `NETMAP: the ${side} becomes ${after} (mapped 1:1 onto ${to ?? '?'}); ${next(e)}`;
-  return `NETMAP: in the kernel, maps the ${side} 1:1 onto ${to ?? '?'}, keeping its host bits${mapped ? ` (${addr} would become ${mapped})` : ''}, and ends the nat table; ${notModelled(e, 'NETMAP')}`;
+  if (e.verdict === 'CONTINUE') return `NETMAP: maps the ${side} 1:1 onto ${to ?? '?'}; ${notModelled(e, 'NETMAP')}`;
+  if (after === before)
+    return `NETMAP: the ${side} ${before} already lies in ${to ?? '?'} with the same host bits, nothing to rewrite; ${next(e)}`;
+  return `NETMAP: the ${side} becomes ${after}, keeping its host bits in ${to ?? '?'} (a 1:1 map of the network); conntrack rewrites the replies back; ${next(e)}`;
 };
 
 // ---- Handing the packet elsewhere ----
@@ -572,32 +558,41 @@ const set: Explainer = (e, w) => {
   const add = targetOption(w, '--add-set');
   const del = targetOption(w, '--del-set');
   const map = targetOption(w, '--map-set');
-  const o = add ?? del ?? map;
-  if (!o) return goesOn(e, 'SET', 'changes an ipset');
-  const [name = '?', flags = ''] = o.values;
-  const what = `the packet's ${list(flags.split(',').map((f) => SET_FLAGS[f] ?? f))} (${flags})`;
-  const unchanged = '; the walk does not change its sets: later -m set rules see them as given';
-  if (o === map) {
+  const does: string[] = [];
+  const what = (o: TargetOption) => {
+    const flags = o.values[1] ?? '';
+    return `the packet's ${list(flags.split(',').map((f) => SET_FLAGS[f] ?? f))} (${flags})`;
+  };
+  if (add) {
+    const timeout = targetValue(w, '--timeout');
+    const exist = targetOption(w, '--exist') ? ', refreshing the entry when it is already there (--exist)' : '';
+    does.push(`adds ${what(add)} to ipset ${add.values[0] ?? '?'}${timeout ? ` for ${timeout} seconds` : ''}${exist}`);
+  }
+  if (del) does.push(`removes ${what(del)} from ipset ${del.values[0] ?? '?'}`);
+  if (map) {
     const copied = [
       targetOption(w, '--map-mark') && 'mark',
       targetOption(w, '--map-prio') && 'priority',
       targetOption(w, '--map-queue') && 'hardware queue',
     ].filter((x): x is string => typeof x === 'string');
-    return goesOn(
-      e,
-      'SET',
-      `looks up ${what} in ipset ${name} and gives the packet the ${list(copied.length ? copied : ['skbinfo'])} stored with the entry; the walk does not read it: ${markChange(e, 'mark')}`,
+    does.push(
+      `looks up ${what(map)} in ipset ${map.values[0] ?? '?'} and gives the packet the ${list(copied.length ? copied : ['skbinfo'])} stored with the entry (${markChange(e, 'mark')})`,
     );
   }
-  const timeout = targetValue(w, '--timeout');
-  const exist = targetOption(w, '--exist') ? ', refreshing the entry when it is already there (--exist)' : '';
-  return goesOn(
-    e,
-    'SET',
-    o === add
-      ? `adds ${what} to ipset ${name}${timeout ? ` for ${timeout} seconds` : ''}${exist}${unchanged}`
-      : `removes ${what} from ipset ${name}${unchanged}`,
-  );
+  if (does.length === 0) return goesOn(e, 'SET', 'changes an ipset');
+  // The walk changes its copy of the sets as the kernel does, except where it had to assume (walk.ts applySet).
+  const sets =
+    add || del
+      ? (e.assumed ?? []).some((a) => a.startsWith('SET ') || a.startsWith('ipset '))
+        ? '; the walk cannot make this change: later -m set rules see the set as given'
+        : '; later -m set rules in this walk see the change, as in the kernel'
+      : '';
+  const unseen =
+    targetOption(w, '--map-prio') || targetOption(w, '--map-queue')
+      ? "; the walk's header has no priority or queue"
+      : '';
+  // Not goesOn: --map-mark changes the mark, as it should.
+  return `SET: ${list(does)}${sets}${unseen}; ${next(e)}`;
 };
 
 const idletimer: Explainer = (e, w) => {

@@ -228,6 +228,23 @@ describe('targets in plain words', () => {
       ],
     ],
     [
+      'CONNMARK --save-mark and --restore-mark with shifts, --set-xmark with a shift',
+      'mangle',
+      [
+        '-A PREROUTING -j MARK --set-xmark 0x12/0xffffffff',
+        '-A PREROUTING -j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+        '-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+        '-A PREROUTING -j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+      ],
+      toNode,
+      [
+        `MARK: sets the packet mark to 0x12: mark 0x0 → 0x12; ${goesOn}`,
+        `CONNMARK: sets ctmark = (ctmark & ~0xff00) ^ ((mark & 0xff) << 8), so later packets of the connection can take it back with --restore-mark: connmark 0x0 → 0x1200; ${goesOn}`,
+        `CONNMARK: sets mark = (mark & ~0xf) ^ ((ctmark & 0xff00) >> 12): mark 0x12 → 0x11; ${goesOn}`,
+        `CONNMARK: sets the connection mark to 0x3, then shifts the whole connection mark left by 4 bits, which every later packet of the connection finds there (-m connmark, --restore-mark): connmark 0x1200 → 0x30; ${goesOn}`,
+      ],
+    ],
+    [
       'CONNMARK --restore-mark',
       'mangle',
       [
@@ -321,12 +338,16 @@ describe('targets in plain words', () => {
       ],
     ],
     [
-      'NETMAP, which the walk takes as CONTINUE',
+      'NETMAP of the destination in PREROUTING, of the source in POSTROUTING',
       'nat',
-      ['-A PREROUTING -d 192.168.0.0/24 -j NETMAP --to 10.10.0.0/24'],
+      [
+        '-A PREROUTING -d 192.168.0.0/24 -j NETMAP --to 10.10.0.0/24',
+        '-A POSTROUTING -s 192.0.2.0/24 -j NETMAP --to 192.0.2.0/24',
+      ],
       toNode,
       [
-        'NETMAP: in the kernel, maps the destination 1:1 onto 10.10.0.0/24, keeping its host bits (192.168.0.2 would become 10.10.0.2), and ends the nat table; the walk does not model NETMAP: it takes the rule as CONTINUE and goes on to the next rule',
+        'NETMAP: the destination becomes 10.10.0.2, keeping its host bits in 10.10.0.0/24 (a 1:1 map of the network); conntrack rewrites the replies back; the rest of nat PREROUTING is skipped',
+        'NETMAP: the source 192.0.2.10 already lies in 192.0.2.0/24 with the same host bits, nothing to rewrite; the rest of nat POSTROUTING is skipped',
       ],
     ],
     [
@@ -492,19 +513,33 @@ describe('targets in plain words', () => {
     expect(ruleSteps(dump(table, rules, family), packet)).toEqual(words);
   });
 
-  it('SET --add-set and --del-set: the walk goes on with its sets as given', () => {
-    // The parser reports "unexpected 'src,dst' after -j SET" here, so the walk also assumes.
+  it('SET --add-set and --del-set: the walk changes its sets as the kernel does, or says it cannot', () => {
     const words = ruleSteps(
       dump('filter', [
         '-A INPUT -j SET --add-set KUBE-X src,dst --exist --timeout 600',
         '-A INPUT -j SET --del-set KUBE-X src',
+        '-A INPUT -j SET --add-set KUBE-NOPE src',
       ]),
       toNode,
-      { allowErrors: true },
+      { ctx: { ipsets: { 'KUBE-X': { type: 'hash:ip,port', entries: [] } } } },
     );
     expect(words).toEqual([
-      `SET: adds the packet's source and destination (src,dst) to ipset KUBE-X for 600 seconds, refreshing the entry when it is already there (--exist); the walk does not change its sets: later -m set rules see them as given; ${goesOn}`,
-      `SET: removes the packet's source (src) from ipset KUBE-X; the walk does not change its sets: later -m set rules see them as given; ${goesOn}`,
+      `SET: adds the packet's source and destination (src,dst) to ipset KUBE-X for 600 seconds, refreshing the entry when it is already there (--exist); later -m set rules in this walk see the change, as in the kernel; ${goesOn}`,
+      `SET: removes the packet's source (src) from ipset KUBE-X; later -m set rules in this walk see the change, as in the kernel; ${goesOn}`,
+      `SET: adds the packet's source (src) to ipset KUBE-NOPE; the walk cannot make this change: later -m set rules see the set as given; ${goesOn}`,
+    ]);
+  });
+
+  it('SET --map-set --map-mark: the mark the entry carries', () => {
+    const words = ruleSteps(
+      dump('mangle', ['-A PREROUTING -j SET --map-set CW-MAP src --map-mark --map-prio']),
+      toNode,
+      {
+        ctx: { ipsets: { 'CW-MAP': { type: 'hash:ip', entries: [`${toNode.src} skbmark 0x42`] } } },
+      },
+    );
+    expect(words).toEqual([
+      `SET: looks up the packet's source (src) in ipset CW-MAP and gives the packet the mark and priority stored with the entry (mark 0x0 → 0x42); the walk's header has no priority or queue; ${goesOn}`,
     ]);
   });
 
@@ -560,6 +595,29 @@ describe('outcome and changed fields', () => {
     expect(api.paths.map(outcome)).toEqual([
       'delivered to a process on this node, 192.168.56.10:6443, source masqueraded to 192.168.56.10, port picked at random by the kernel (1024-65535)',
     ]);
+  });
+
+  it('names the target that changed the source: SNAT is not masquerading', () => {
+    const nat = (rules: string) => `*nat\n${BUILTINS.nat}${rules}COMMIT\n`;
+    const end = (text: string, packet: Packet) => {
+      const { ruleset: r } = parseIptablesSave(text);
+      return outcome(simulate(r, nodeContext({}), packet).paths[0]);
+    };
+    expect(end(nat('-A POSTROUTING -o eth0 -j SNAT --to-source 203.0.113.7\n'), podOut)).toBe(
+      "sent to 198.51.100.7:443 out of eth0, source SNAT'd to 203.0.113.7",
+    );
+    expect(end(nat('-A POSTROUTING -o eth0 -j MASQUERADE\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source masqueraded to 192.168.0.2',
+    );
+    expect(end(nat('-A POSTROUTING -s 10.244.0.0/24 -j NETMAP --to 100.64.0.0/24\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source mapped by NETMAP to 100.64.0.12',
+    );
+    expect(end(nat('-A INPUT -j SNAT --to-source 192.168.0.2\n'), toNode)).toBe(
+      "delivered to a process on this node, 192.168.0.2:80, source SNAT'd to 192.168.0.2",
+    );
+    expect(end(nat('-A POSTROUTING -o eth0 -j SNAT --to-source 10.244.0.12\n'), podOut)).toBe(
+      'sent to 198.51.100.7:443 out of eth0, source kept',
+    );
   });
 
   it('lists exactly the fields that differ', () => {

@@ -1,5 +1,5 @@
 import { chainKind, servicePortName } from '../graph/chain-kind';
-import type { Header, IpvsEvent, TraceEvent, TracePath } from '../model';
+import type { FinalPacket, Header, IpvsEvent, TraceEvent, TracePath } from '../model';
 import { hostPort, readTarget } from '../parse';
 import { explainTarget } from './explain-target';
 
@@ -13,15 +13,31 @@ export function percent(p: number): string {
   return `${(Math.round(p * 10000) / 100).toString()}%`;
 }
 
+/** What happened to the source, by the target that changed it: `masqueraded`, `SNAT'd`; null when it was kept. */
+export function sourceNatWord(f: FinalPacket): string | null {
+  if (!f.masqueraded) return null;
+  switch (f.sourceNat) {
+    case 'MASQUERADE':
+      return 'masqueraded';
+    case 'SNAT':
+      return "SNAT'd";
+    case 'NETMAP':
+      return 'mapped by NETMAP';
+    default:
+      return 'rewritten';
+  }
+}
+
 /** Where a path ends, in one line. */
 export function outcome(path: TracePath): string {
   const f = path.final;
   const to = hostPort(f.dst, f.dport);
+  const source = f.masqueraded ? `, ${sourceTo(f)}` : '';
   switch (f.disposition) {
     case 'local':
-      return `delivered to a process on this node, ${to}${f.masqueraded ? `, ${masqueradedTo(f)}` : ''}`;
+      return `delivered to a process on this node, ${to}${source}`;
     case 'out':
-      return `sent to ${to} out of ${f.iface}, ${f.masqueraded ? masqueradedTo(f) : 'source kept'}`;
+      return `sent to ${to} out of ${f.iface}${source || ', source kept'}`;
     case 'dropped':
       return f.verdict === 'ACCEPT' ? `accepted, then dropped by routing (${to})` : `dropped (${to})`;
     case 'rejected':
@@ -31,12 +47,11 @@ export function outcome(path: TracePath): string {
   }
 }
 
-/** The source SNAT/MASQUERADE left: under --random-fully the port is the kernel's random pick. */
-function masqueradedTo(f: TracePath['final']): string {
+/** The source SNAT, MASQUERADE or NETMAP left: under --random-fully the port is the kernel's random pick. */
+function sourceTo(f: FinalPacket): string {
+  const said = `source ${sourceNatWord(f) ?? 'kept'} to ${f.src}`;
   const r = f.sportRandom;
-  return r
-    ? `source masqueraded to ${f.src}, port picked at random by the kernel (${r.lo}-${r.hi})`
-    : `source masqueraded to ${f.src}`;
+  return r ? `${said}, port picked at random by the kernel (${r.lo}-${r.hi})` : said;
 }
 
 const COMMENT = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;

@@ -11,6 +11,7 @@ export {
   outcome,
   percent,
   ruleComment,
+  sourceNatWord,
 } from './explain';
 export { type RuleLine, traceToMarkdown } from './markdown';
 export {

@@ -20,6 +20,8 @@ export interface ContractJson {
       masqueraded: boolean;
       /** The kernel picks the source port at random in lo-hi (`sport` is a representative); absent otherwise. */
       sportRandom?: { lo: number; hi: number };
+      /** The target that changed the source, when masqueraded. */
+      sourceNat?: 'SNAT' | 'MASQUERADE' | 'NETMAP';
       disposition: string;
       iface: string;
     };
@@ -65,6 +67,7 @@ export function toContractJson(result: TraceResult): ContractJson {
         dport: p.final.dport,
         masqueraded: p.final.masqueraded,
         ...(p.final.sportRandom ? { sportRandom: { lo: p.final.sportRandom.lo, hi: p.final.sportRandom.hi } } : {}),
+        ...(p.final.sourceNat ? { sourceNat: p.final.sourceNat } : {}),
         disposition: p.final.disposition,
         iface: p.final.iface,
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IpsetState } from '../model';
 import { parseIp } from '../parse';
-import { type SetPacket, testSet } from './ipset';
+import { changeSet, type SetPacket, testSet } from './ipset';
 
 // The kernel's answers, case by case (sources in ipset.ts): ip_set_core.c ip_set_test,
 // ip_set_getport.c, ip_set_bitmap_port.c, ip_set_hash_gen.h mtype_test_cidrs, ip_set_list_set.c.
@@ -212,5 +212,80 @@ describe('ipset membership as the kernel tests it', () => {
     const flags: Flags = ['dst', 'dst', 'src'];
     expect(testSet(SETS, name, flags, pkt({ src: '10.1.9.9', dst: '1.2.3.4' }), true)?.hit).toBe(true);
     expect(testSet(SETS, name, flags, pkt({ src: '10.9.9.9', dst: '1.2.3.4' }), true)?.hit).toBe(false);
+  });
+});
+
+describe("SET from the packet, as ip_set_add / ip_set_del and the types' kadt do it", () => {
+  it.each<[string, 'add' | 'del', string, Flags, Parameters<typeof pkt>[0], string, string[] | null]>([
+    [
+      'an element already there (the bare port is tcp)',
+      'add',
+      'PORTS',
+      ['dst', 'dst'],
+      {},
+      '10.96.0.10,tcp:80 is already in PORTS',
+      null,
+    ],
+    [
+      'a new ip,port element',
+      'add',
+      'PORTS',
+      ['dst', 'dst'],
+      { dport: 81 },
+      '10.96.0.10,tcp:81 added to PORTS',
+      ['10.96.0.10,80', '10.96.0.10,tcp:81'],
+    ],
+    [
+      'delete takes the entry written without its protocol',
+      'del',
+      'PORTS',
+      ['dst', 'dst'],
+      {},
+      '10.96.0.10,tcp:80 deleted from PORTS',
+      [],
+    ],
+    [
+      'delete of an element that is not there',
+      'del',
+      'KUBE-IPVS-IPS',
+      ['src'],
+      {},
+      '10.244.0.5 is not in KUBE-IPVS-IPS: nothing to delete',
+      null,
+    ],
+    [
+      'bitmap:port takes the port',
+      'add',
+      'KUBE-NODE-PORT-TCP',
+      ['dst'],
+      { dport: 30090 },
+      "30090 added to KUBE-NODE-PORT-TCP (the walk takes the set's range to hold it)",
+      ['30000-30010', '30080', '30090'],
+    ],
+    [
+      'an IPv4 packet and an IPv6 set',
+      'add',
+      'V6',
+      ['src'],
+      {},
+      'V6 is an IPv6 set: the kernel does not add an IPv4 packet',
+      null,
+    ],
+  ])('%s', (_, op, name, flags, over, note, entries) => {
+    const sets: Record<string, IpsetState> = { ...SETS, PORTS: { type: 'hash:ip,port', entries: ['10.96.0.10,80'] } };
+    const r = changeSet(sets, op, name, flags, pkt(over));
+    expect(r.note).toBe(note);
+    expect(r.assumed).toBeUndefined();
+    if (entries === null) expect(r.sets).toBe(sets);
+    else expect(r.sets[name].entries).toEqual(entries);
+    expect(sets.PORTS.entries).toEqual(['10.96.0.10,80']);
+  });
+
+  it('says when it cannot know: a net dimension, a list:set, an ICMP packet into a port set', () => {
+    expect(changeSet(SETS, 'add', 'NETS', ['src'], pkt()).assumed).toMatch(/cannot add to a hash:net set/);
+    expect(changeSet(SETS, 'add', 'LIST', ['src'], pkt()).assumed).toMatch(/cannot add to a list:set set/);
+    expect(changeSet(SETS, 'add', 'KUBE-CLUSTER-IP', ['dst', 'dst'], pkt({ proto: 1 })).assumed).toMatch(
+      /port the kernel takes for an icmp packet/,
+    );
   });
 });

@@ -90,7 +90,7 @@ function partMatches(dim: string, part: string, bitmap: boolean, p: SetPacket, s
 }
 
 function element(dims: string[], flags: ('src' | 'dst')[], p: SetPacket, bitmap: boolean): string {
-  if (bitmap) return String(flags[0] === 'src' ? p.sport : p.dport);
+  if (bitmap && dims[0] === 'port') return String(flags[0] === 'src' ? p.sport : p.dport);
   return dims
     .map((dim, i) => {
       const side = flags[i];
@@ -124,8 +124,20 @@ export function testSet(
   flags: ('src' | 'dst')[],
   p: SetPacket,
   returnNomatch = false,
-  depth = 0,
 ): SetTest | null {
+  const r = lookup(sets, name, flags, p, returnNomatch, 0);
+  return r && { hit: r.hit, note: r.note };
+}
+
+/** testSet, and the entry that decided a hit (for SET --map-set's skbinfo). */
+function lookup(
+  sets: Record<string, IpsetState>,
+  name: string,
+  flags: ('src' | 'dst')[],
+  p: SetPacket,
+  returnNomatch: boolean,
+  depth: number,
+): (SetTest & { entry?: string }) | null {
   const set = sets[name];
   if (!set) return null;
   const [method, dimList = ''] = set.type.split(':');
@@ -133,8 +145,8 @@ export function testSet(
     if (depth > 0) return { hit: false, note: `${name}: a list:set cannot hold another list:set` };
     for (const entry of set.entries) {
       const member = entry.trim().split(/\s+/)[0];
-      const r = testSet(sets, member, flags, p, returnNomatch, depth + 1);
-      if (r?.hit) return { hit: true, note: `${r.note} (member of ${name})` };
+      const r = lookup(sets, member, flags, p, returnNomatch, depth + 1);
+      if (r?.hit) return { hit: true, note: `${r.note} (member of ${name})`, entry: r.entry };
     }
     return { hit: false, note: `no member set of ${name} holds the packet` };
   }
@@ -176,5 +188,116 @@ export function testSet(
     } else if (returnNomatch)
       return { hit: false, note: `${el} ∈ ${name}: --return-nomatch makes a plain hit a non-match` };
   }
-  return { hit, note: `${el} ${hit ? '∈' : '∉'} ${name}${why}` };
+  return { hit, note: `${el} ${hit ? '∈' : '∉'} ${name}${why}`, ...(hit ? { entry: matching[0] } : {}) };
+}
+
+/** The dimensions an element from the packet fills exactly: no net (its prefix comes from the set), no MAC, no interface. */
+const EXACT_DIMS: ReadonlySet<string> = new Set(['ip', 'port', 'mark']);
+
+/** Whether an entry's part is the element's (`10.0.0.1` and `10.0.0.1/32`, `80` and `tcp:80`, `0x42` and `0x00000042`). */
+function samePart(dim: string, a: string, b: string, bitmap: boolean): boolean {
+  if (dim === 'ip') {
+    const x = parseCidr(a);
+    const y = parseCidr(b);
+    return x !== null && y !== null && x.prefix === y.prefix && x.family === y.family && x.addr === y.addr;
+  }
+  if (dim === 'port' && !bitmap) {
+    const [pa, na] = a.includes(':') ? a.split(':') : ['tcp', a];
+    const [pb, nb] = b.includes(':') ? b.split(':') : ['tcp', b];
+    return pa === pb && Number(na) === Number(nb);
+  }
+  return Number(a) === Number(b);
+}
+
+export interface SetChange {
+  /** The sets after the change (the same object when nothing changed). */
+  sets: Record<string, IpsetState>;
+  /** What happened, for the step's notes (`192.168.0.30 added to CW-SEEN`). */
+  note: string;
+  /** Set when the walk cannot know what the kernel did: later -m set see the set as it was. */
+  assumed?: string;
+}
+
+/**
+ * SET --add-set / --del-set from the packet, as ip_set_add / ip_set_del (ip_set_core.c) and the
+ * types' kadt do it: nothing when the rule gives fewer flags than the set has dimensions or the
+ * families differ; otherwise the element made of the packet's fields, which later `-m set` in the
+ * same walk see (the kernel changes the set before the next rule). Modelled for the types whose
+ * element the packet fills exactly (hash:ip, hash:ip,port, hash:ip,port,ip, hash:ip,mark,
+ * bitmap:ip, bitmap:port); a net dimension takes its prefix from the set's own entries
+ * (IP_SET_INIT_CIDR), a list:set adds to the first member that takes it: those, and sets not
+ * supplied, are left as they are, saying so. The sets are never changed in place.
+ */
+export function changeSet(
+  sets: Record<string, IpsetState>,
+  op: 'add' | 'del',
+  name: string,
+  flags: ('src' | 'dst')[],
+  p: SetPacket,
+  timeout?: number,
+): SetChange {
+  const verb = op === 'add' ? 'add to' : 'delete from';
+  const set = sets[name];
+  if (!set) return { sets, note: '', assumed: `ipset ${name} was not supplied: the ${op} is not modelled` };
+  const [method, dimList = ''] = set.type.split(':');
+  const dims = dimList.split(',');
+  if (method === 'list' || !dims.every((d) => EXACT_DIMS.has(d)) || (method !== 'hash' && method !== 'bitmap'))
+    return {
+      sets,
+      note: '',
+      assumed: `SET cannot ${verb} a ${set.type} set in the walk: later -m set ${name} see it as given`,
+    };
+  if (flags.length < dims.length)
+    return {
+      sets,
+      note: `${name} (${set.type}) has ${dims.length} dimensions but the rule gives ${flags.length} flag${flags.length === 1 ? '' : 's'}: the kernel does not ${op} (ip_set_${op})`,
+    };
+  const bitmap = method === 'bitmap';
+  const setFamily = bitmap ? null : (set.family ?? 4);
+  if (setFamily !== null && setFamily !== p.family)
+    return { sets, note: `${name} is an IPv${setFamily} set: the kernel does not ${op} an IPv${p.family} packet` };
+  if (dims.includes('port') && !PORT_PROTOS.has(p.proto))
+    return {
+      sets,
+      note: '',
+      assumed: `SET: the port the kernel takes for an ${PROTO_NAMES[p.proto] ?? p.proto} packet (ICMP type and code) is not modelled: ${name} is left as given`,
+    };
+  const el = element(dims, flags.slice(0, dims.length), p, bitmap);
+  const parts = el.split(',');
+  const same = (entry: string) => {
+    const words = entry.trim().split(/\s+/)[0].split(',');
+    return words.length === parts.length && parts.every((part, i) => samePart(dims[i], words[i], part, bitmap));
+  };
+  const present = set.entries.some(same);
+  const changed = (entries: string[]) => ({ ...sets, [name]: { ...set, entries } });
+  const range = bitmap ? ` (the walk takes the set's range to hold it)` : '';
+  if (op === 'add') {
+    if (present) return { sets, note: `${el} is already in ${name}` };
+    const entry = timeout === undefined ? el : `${el} timeout ${timeout}`;
+    return { sets: changed([...set.entries, entry]), note: `${el} added to ${name}${range}` };
+  }
+  if (!present) return { sets, note: `${el} is not in ${name}: nothing to delete` };
+  return { sets: changed(set.entries.filter((e) => !same(e))), note: `${el} deleted from ${name}` };
+}
+
+/**
+ * SET --map-set (xt_set.c set_target_v3): on a hit, the deciding entry's `skbmark V[/M]` becomes
+ * the packet's mark as (mark & ~M) ^ V; an entry without one leaves it (skbinfo 0/0).
+ */
+export function mapSetMark(
+  sets: Record<string, IpsetState>,
+  name: string,
+  flags: ('src' | 'dst')[],
+  p: SetPacket,
+): { mark: number; note: string } | null {
+  const r = lookup(sets, name, flags, p, false, 0);
+  if (!r) return null;
+  if (!r.hit || r.entry === undefined) return { mark: p.mark, note: `${r.note}: no mark to map` };
+  const words = r.entry.split(/\s+/);
+  const k = words.indexOf('skbmark');
+  if (k < 0) return { mark: p.mark, note: `${r.note}; the entry has no skbmark: the mark stays` };
+  const [v, m] = (words[k + 1] ?? '0').split('/');
+  const value = Number(v) >>> 0;
+  const mask = m === undefined ? 0xffffffff : Number(m) >>> 0;
+  return { mark: ((p.mark & ~mask) ^ value) >>> 0, note: `${r.note}: skbmark ${words[k + 1]} maps the mark` };
 }

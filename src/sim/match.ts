@@ -1,4 +1,4 @@
-import type { Family, IfaceMatch, Match, NodeContext, PortRange, Rule } from '../model';
+import type { Family, IfaceMatch, IpsetState, Match, NodeContext, PortRange, Rule } from '../model';
 import { cidrContains, type IpValue, parseIp } from '../parse';
 import { ADDRTYPES, CT_STATES } from '../parse/vocabulary';
 import { type AddrType, addrType, localIface, type Routing } from './context';
@@ -36,6 +36,8 @@ export interface PacketView {
   /** IP total length of this packet. */
   length: number;
   recent: Map<string, Set<string>>;
+  /** The ipsets as this packet finds them: the caller's, with what SET targets earlier in the walk added or deleted. */
+  ipsets: Record<string, IpsetState>;
   /** skb->ipvs_property and, when IPVS scheduled the packet, its connection (for `-m ipvs`). */
   ipvsProperty: boolean;
   ipvsConn: { vaddr: IpValue; vport: number; method: 'GATE' | 'IPIP' | 'MASQ' } | null;
@@ -255,7 +257,7 @@ export function matchOne(m: Match, p: PacketView, env: MatchEnv, decided: boolea
     }
     case 'set': {
       if (m.counters) env.assume(`set counter conditions (${m.counters}) are not modelled: ignored`);
-      const r = testSet(env.ctx.ipsets, m.name, m.flags, p, m.returnNomatch);
+      const r = testSet(p.ipsets, m.name, m.flags, p, m.returnNomatch);
       if (!r) {
         env.assume(`ipset ${m.name} was not supplied: taken as empty`);
         return m.invert;

@@ -56,6 +56,17 @@ describe('chains, jumps and verdicts', () => {
     expect(r.paths[0].final).toMatchObject({ verdict: 'DROP', disposition: 'dropped' });
   });
 
+  it('a comment that is the bare word -j does not hide the jump: the walk enters MY and drops', () => {
+    // iptables-save prints `--comment -j` unquoted (xtables_save_string); getopt takes it as the comment.
+    const r = trace(
+      `*filter\n${FILTER_BASE}:MY - [0:0]\n-A INPUT -m comment --comment -j -j MY\n-A MY -j DROP\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
+    expect(brief(r.paths[0].events)).toEqual(['filter:INPUT:1:JUMP:MY', 'filter:MY:1:DROP']);
+    expect(r.paths[0].final.verdict).toBe('DROP');
+    expect(r.paths[0].assumptions).toEqual([]);
+  });
+
   it('a DROP policy drops what no rule accepted', () => {
     const r = trace(
       `*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n`,
@@ -97,6 +108,29 @@ describe('chains, jumps and verdicts', () => {
       'filter:INPUT:3:DROP',
     ]);
     expect(r.paths[0].events[1].after.mark).toBe(0x4000);
+  });
+
+  it('CONNMARK shifts as connmark_tg_shift does: SAVE and RESTORE shift the copied bits, SET its result', () => {
+    const mangle = (rules: string[]) =>
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n${rules.map((r) => `-A PREROUTING ${r}\n`).join('')}COMMIT\n`;
+    const r = trace(
+      mangle([
+        '-j MARK --set-xmark 0x12/0xffffffff',
+        // ctmark = (0 & ~0xff00) ^ ((0x12 & 0xff) << 8) = 0x1200
+        '-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff00 --left-shift-mark 8',
+        '-m connmark --mark 0x1200',
+        // mark = (0x12 & ~0xf) ^ ((0x1200 & 0xff00) >> 12) = 0x10 ^ 0x1 = 0x11
+        '-j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff00 --right-shift-mark 12',
+        '-m mark --mark 0x11',
+        // ctmark = ((0x1200 & ~0xffffffff) ^ 0x3) << 4 = 0x30
+        '-j CONNMARK --set-xmark 0x3/0xffffffff --left-shift-mark 4',
+        '-m connmark --mark 0x30',
+      ]),
+      ext('192.168.0.2'),
+    );
+    const ev = r.paths[0].events;
+    expect(brief(ev).slice(0, 7)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `mangle:PREROUTING:${n}:CONTINUE`));
+    expect([ev[1].after.ctmark, ev[3].after.mark, ev[5].after.ctmark]).toEqual([0x1200, 0x11, 0x30]);
   });
 
   it('a jump cycle ends with a clear error, not a hang', () => {
@@ -304,5 +338,165 @@ describe('kube-proxy Services', () => {
       dport: 80,
     });
     expect(local.paths[0].final).toMatchObject({ dst: '127.0.0.1', dport: 15001, disposition: 'local' });
+  });
+});
+
+describe('SET: the walk changes its own copy of the sets, and later -m set see it', () => {
+  const RAW = ':PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+  const sets = {
+    'CW-SEEN': { type: 'hash:ip', entries: [] },
+    'CW-PORT': { type: 'hash:ip,port', entries: [] },
+    'CW-GONE': { type: 'hash:ip', entries: ['192.168.0.1'] },
+    'CW-NET': { type: 'hash:net', entries: [] },
+    'CW-MAP': { type: 'hash:ip', entries: ['192.168.0.1 skbmark 0x42/0xff'] },
+  };
+  const dump = (raw: string, filter: string) => `*raw\n${RAW}${raw}COMMIT\n*filter\n${FILTER_BASE}${filter}COMMIT\n`;
+
+  it('an element added in raw PREROUTING is in the set when filter INPUT tests it', () => {
+    const r = trace(
+      dump('-A PREROUTING -j SET --add-set CW-SEEN src\n', '-A INPUT -m set --match-set CW-SEEN src -j DROP\n'),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(brief(r.paths[0].events)).toEqual([
+      'raw:PREROUTING:1:CONTINUE',
+      'raw:PREROUTING:policy:ACCEPT',
+      'filter:INPUT:1:DROP',
+    ]);
+    expect(r.paths[0].events[0].notes).toEqual(['192.168.0.1 added to CW-SEEN']);
+    expect(r.paths[0].assumptions).toEqual([]);
+  });
+
+  it('two flags make a two-dimension element; fewer flags than dimensions add nothing, as ip_set_add refuses', () => {
+    const filter = '-A INPUT -m set --match-set CW-PORT src,dst -j DROP\n';
+    const both = trace(
+      dump('-A PREROUTING -j SET --add-set CW-PORT src,dst --exist --timeout 600\n', filter),
+      ext('192.168.0.2', 22),
+      {
+        ipsets: sets,
+      },
+    );
+    expect(both.paths[0].events[0].notes).toEqual(['192.168.0.1,tcp:22 added to CW-PORT']);
+    expect(both.paths[0].final.verdict).toBe('DROP');
+    const one = trace(dump('-A PREROUTING -j SET --add-set CW-PORT src\n', filter), ext('192.168.0.2', 22), {
+      ipsets: sets,
+    });
+    expect(one.paths[0].final.verdict).toBe('ACCEPT');
+    expect(one.paths[0].events[0].notes?.[0]).toMatch(/2 dimensions but the rule gives 1 flag/);
+  });
+
+  it('a deleted element no longer matches', () => {
+    const r = trace(
+      dump('-A PREROUTING -j SET --del-set CW-GONE src\n', '-A INPUT -m set --match-set CW-GONE src -j DROP\n'),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].final.verdict).toBe('ACCEPT');
+    expect(r.paths[0].events[0].notes).toEqual(['192.168.0.1 deleted from CW-GONE']);
+  });
+
+  it('a set whose element takes its prefix from the set, or a set not supplied, is left alone and the step says so', () => {
+    const r = trace(
+      dump(
+        '-A PREROUTING -j SET --add-set CW-NET src\n-A PREROUTING -j SET --add-set CW-NOPE src\n',
+        '-A INPUT -m set --match-set CW-NET src -j DROP\n',
+      ),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].final.verdict).toBe('ACCEPT');
+    expect(r.paths[0].assumptions.map((a) => a.what)).toEqual([
+      'SET cannot add to a hash:net set in the walk: later -m set CW-NET see it as given',
+      'ipset CW-NOPE was not supplied: the add is not modelled',
+    ]);
+    expect(r.paths[0].events[0].assumed).toHaveLength(1);
+  });
+
+  it('--map-set --map-mark gives the packet the entry’s skbmark', () => {
+    const r = trace(
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x100/0xffffffff\n-A PREROUTING -j SET --map-set CW-MAP src --map-mark\n-A PREROUTING -m mark --mark 0x142 -j DROP\nCOMMIT\n`,
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths[0].events[1].after.mark).toBe(0x142);
+    expect(r.paths[0].final.verdict).toBe('DROP');
+  });
+
+  it('paths that fork before a SET do not share its change', () => {
+    const r = trace(
+      dump(
+        '-A PREROUTING -m statistic --mode random --probability 0.50000000000 -j SET --add-set CW-SEEN src\n',
+        '-A INPUT -m set --match-set CW-SEEN src -j DROP\n',
+      ),
+      ext('192.168.0.2'),
+      { ipsets: sets },
+    );
+    expect(r.paths.map((p) => [p.probability, p.final.verdict])).toEqual([
+      [0.5, 'DROP'],
+      [0.5, 'ACCEPT'],
+    ]);
+    expect(sets['CW-SEEN'].entries).toEqual([]);
+  });
+});
+
+describe('NETMAP maps one network onto another, keeping the host bits, and ends the nat table', () => {
+  const nat = (rules: string) => `*nat\n${NAT_BASE}${rules}COMMIT\n`;
+
+  it('PREROUTING maps the destination; the rule after it does not run; routing follows the new address', () => {
+    const r = trace(
+      nat(
+        '-A PREROUTING -d 198.18.0.0/24 -j NETMAP --to 10.244.1.0/24\n-A PREROUTING -j DNAT --to-destination 10.9.9.9\n',
+      ),
+      ext('198.18.0.7'),
+    );
+    expect(brief(r.paths[0].events)).toEqual(['nat:PREROUTING:1:ACCEPT', 'nat:POSTROUTING:policy:ACCEPT']);
+    expect(r.paths[0].events[0].notes).toEqual([
+      'NETMAP: destination 198.18.0.7 becomes 10.244.1.7 (onto 10.244.1.0/24)',
+    ]);
+    expect(r.paths[0].final).toMatchObject({ dst: '10.244.1.7', dport: 80, disposition: 'out', masqueraded: false });
+    expect(r.paths[0].assumptions).toEqual([]);
+  });
+
+  it('POSTROUTING and INPUT map the source', () => {
+    const post = trace(nat('-A POSTROUTING -s 10.244.0.0/24 -o eth0 -j NETMAP --to 100.64.0.0/24\n'), {
+      ...ext('8.8.8.8', 53),
+      origin: 'pod',
+      proto: 'udp',
+      src: '10.244.0.5',
+    });
+    expect(post.paths[0].final).toMatchObject({
+      src: '100.64.0.5',
+      sport: 40000,
+      masqueraded: true,
+      sourceNat: 'NETMAP',
+    });
+    const input = trace(nat('-A INPUT -s 192.168.0.0/24 -j NETMAP --to 172.31.0.0/16\n'), ext('192.168.0.2', 22));
+    expect(brief(input.paths[0].events)).toEqual(['nat:PREROUTING:policy:ACCEPT', 'nat:INPUT:1:ACCEPT']);
+    expect(input.paths[0].final).toMatchObject({ src: '172.31.0.1', disposition: 'local' });
+  });
+
+  it('OUTPUT maps the destination and the packet is routed again', () => {
+    const r = trace(nat('-A OUTPUT -d 198.18.1.0/24 -j NETMAP --to 10.244.0.0/24\n'), {
+      origin: 'local',
+      proto: 'tcp',
+      src: '192.168.0.2',
+      sport: 40000,
+      dst: '198.18.1.9',
+      dport: 80,
+    });
+    expect(r.paths[0].final).toMatchObject({ dst: '10.244.0.9', iface: 'cni0' });
+  });
+
+  it('a mask with holes and an IPv6 prefix map bit for bit', () => {
+    const holes = trace(nat('-A PREROUTING -j NETMAP --to 10.0.0.0/255.0.255.0\n'), ext('198.18.5.7'));
+    expect(holes.paths[0].final.dst).toBe('10.18.0.7');
+    const v6 = trace(
+      '# Generated by ip6tables-save v1.8.9\n*nat\n' +
+        NAT_BASE +
+        '-A PREROUTING -d fd00:99::/64 -j NETMAP --to fd00:10:244:1::/64\nCOMMIT\n',
+      { ...ext('fd00:99::7'), src: 'fd00::1' },
+      { nodeIPs: ['fd00::2/64'], podCIDR: 'fd00:10:244::/64' },
+    );
+    expect(v6.paths[0].final.dst).toBe('fd00:10:244:1::7');
   });
 });

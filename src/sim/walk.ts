@@ -4,6 +4,7 @@ import type {
   FinalPacket,
   Header,
   HookName,
+  IpsetState,
   IpvsEvent,
   IpvsRealServer,
   IpvsVirtualService,
@@ -20,10 +21,21 @@ import type {
   TracePath,
   TraceResult,
 } from '../model';
-import { findTable, formatIp, getRule, hostPort, type IpValue, parseIp, ruleLocation } from '../parse';
+import {
+  findTable,
+  formatCidr,
+  formatIp,
+  getRule,
+  hostPort,
+  type IpValue,
+  netmapAddress,
+  parseIp,
+  ruleLocation,
+} from '../parse';
 import { CT_STATES, PROTOCOLS } from '../parse/vocabulary';
 import { addrType, buildRouting, ifaceAddress, isLoopback, masqueradeAddress, type Routing, routeOut } from './context';
 import { candidates } from './index-chain';
+import { changeSet, mapSetMark } from './ipset';
 import {
   findService,
   IPVS_HOOK_FN,
@@ -86,6 +98,8 @@ interface State {
   /** SNAT/MASQUERADE left the source port to the kernel's random choice in this range. */
   sportRandom: PortRange | null;
   recent: Map<string, Set<string>>;
+  /** The caller's ipsets, replaced (never changed in place) when a SET target adds or deletes. */
+  ipsets: Record<string, IpsetState>;
   probability: number;
   choices: number[];
   /** Statistic results already decided for the rule being evaluated. */
@@ -200,6 +214,7 @@ function view(w: Walk, s: State): PacketView {
     srcMac: w.packet.srcMac,
     length: w.protoNum === 6 ? 60 : w.protoNum === 17 ? 29 : 84,
     recent: s.recent,
+    ipsets: s.ipsets,
     ipvsProperty: s.ipvsProperty,
     ipvsConn: s.ipvsConn,
   };
@@ -278,6 +293,7 @@ export function simulate(ruleset: Ruleset, ctx: NodeContext, packet: Packet): Tr
     masqueraded: false,
     sportRandom: null,
     recent: new Map(),
+    ipsets: ctx.ipsets,
     probability: 1,
     choices: [],
     decided: [],
@@ -343,12 +359,29 @@ function finish(
     dport: s.h.dport,
     masqueraded: s.masqueraded,
     ...(s.sportRandom ? { sportRandom: s.sportRandom } : {}),
+    ...(s.masqueraded ? sourceNatOf(w, s) : {}),
     disposition,
     iface,
     mark: s.h.mark,
     ...(byRuleId !== undefined ? { byRuleId } : {}),
   };
-  void w;
+}
+
+/**
+ * The target of the nat rule that changed the source, for the final packet's wording: the one
+ * source-NAT step of the path (nat POSTROUTING or INPUT runs once per connection). Its header may
+ * look unchanged when only the port is the kernel's random pick.
+ */
+function sourceNatOf(w: Walk, s: State): Pick<FinalPacket, 'sourceNat'> {
+  for (let t = s.events; t; t = t.prev) {
+    const e = t.event;
+    if (e.ruleId === null || e.table !== 'nat' || (e.hook !== 'POSTROUTING' && e.hook !== 'INPUT')) continue;
+    const kind = getRule(w.ruleset, e.ruleId).target.kind;
+    if (kind === 'snat') return { sourceNat: 'SNAT' };
+    if (kind === 'masquerade') return { sourceNat: 'MASQUERADE' };
+    if (kind === 'netmap') return { sourceNat: 'NETMAP' };
+  }
+  return {};
 }
 
 /** Runs a state until it finishes (returns null) or forks (returns the branches: matched first). */
@@ -608,14 +641,19 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.mask) ^ t.value) >>> 0 });
       ev('CONTINUE');
       return null;
-    case 'connmark':
-      // xt_connmark.c: SET ctmark = (ctmark & ~mask) ^ value; SAVE/RESTORE move bits between mark and ctmark.
-      if (t.op === 'set') s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.mask) ^ t.value) >>> 0 });
+    case 'connmark': {
+      // xt_connmark.c connmark_tg_shift: SET ctmark = ((ctmark & ~mask) ^ value) shifted; SAVE ctmark =
+      // (ctmark & ~ctmask) ^ ((mark & nfmask) shifted); RESTORE mark = (mark & ~nfmask) ^ ((ctmark &
+      // ctmask) shifted). The shift is 1 to 31 (the kernel refuses 32).
+      const sh = t.shift;
+      const shift = (v: number) => (!sh ? v : sh.dir === 'left' ? v << sh.bits : v >>> sh.bits);
+      if (t.op === 'set') s.h = withHeader(s.h, { ctmark: shift((s.h.ctmark & ~t.mask) ^ t.value) >>> 0 });
       else if (t.op === 'save')
-        s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.ctmask) ^ (s.h.mark & t.nfmask)) >>> 0 });
-      else s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.nfmask) ^ (s.h.ctmark & t.ctmask)) >>> 0 });
+        s.h = withHeader(s.h, { ctmark: ((s.h.ctmark & ~t.ctmask) ^ shift(s.h.mark & t.nfmask)) >>> 0 });
+      else s.h = withHeader(s.h, { mark: ((s.h.mark & ~t.nfmask) ^ shift(s.h.ctmark & t.ctmask)) >>> 0 });
       ev('CONTINUE');
       return null;
+    }
     case 'notrack':
       // xt_CT leaves a packet that already has a conntrack alone: so on the lo leg it does nothing,
       // nor on the pass through LOCAL_OUT after IPVS sent the packet on.
@@ -624,6 +662,10 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
       return null;
     case 'ct':
       if (t.notrack && s.leg === 0 && !s.ipvsProperty) s.untracked = true;
+      ev('CONTINUE');
+      return null;
+    case 'set':
+      assumed = applySet(w, s, rule, t, notes, assumed);
       ev('CONTINUE');
       return null;
     case 'dnat':
@@ -645,8 +687,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           addr = w.routing.nodeIPs[0] ?? s.h.dst;
           notes.push(`the address of ${s.inIface} is unknown; the node IP is shown`);
         }
-        const ports = (t as unknown as { ports?: { lo: number; hi: number } }).ports;
-        if (ports) port = pickPort(ports.lo, ports.hi, port, notes);
+        if (t.ports) port = pickPort(t.ports.lo, t.ports.hi, port, notes);
       }
       const changed = addr !== s.h.dst || port !== s.h.dport;
       s.h = withHeader(s.h, { dst: canonical(addr), dport: port });
@@ -670,7 +711,7 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           addr = s.h.src;
           notes.push(`the address of ${s.outIface} is unknown; the source is shown unchanged`);
         }
-        ports = (t as Extract<Target, { kind: 'masquerade' | 'redirect' }>).ports;
+        ports = t.ports;
       }
       const original = s.h.sport;
       const { port, random } = sourcePort(w.protoNum, original, ports, t.random || t.randomFully);
@@ -694,6 +735,29 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
           `${what}: source ${addrChanged ? `becomes ${s.h.src}` : `address stays ${s.h.src}`}, with a port the kernel picks at random in ${random.lo}-${random.hi} (${why}); ${port} is shown`,
         );
       }
+      ev('ACCEPT');
+      endTable(s);
+      return null;
+    }
+    case 'netmap': {
+      // xt_NETMAP.c netmap_tg4/6: PREROUTING and OUTPUT map the destination, POSTROUTING and INPUT
+      // the source, keeping the host bits; nf_nat_setup_info then accepts, which ends the nat table
+      // at this hook as DNAT and SNAT do. Ports are kept (NETMAP gives no port range).
+      const dst = s.hook === 'PREROUTING' || s.hook === 'OUTPUT';
+      const from = dst ? s.h.dst : s.h.src;
+      const to = formatIp(netmapAddress(parseIp(from) as IpValue, t.to));
+      if (dst) s.h = withHeader(s.h, { dst: to });
+      else s.h = withHeader(s.h, { src: to });
+      if (to !== from) {
+        if (dst) s.dnatBit = true;
+        else {
+          s.snatBit = true;
+          s.masqueraded = true;
+        }
+      }
+      notes.push(
+        `NETMAP: ${dst ? 'destination' : 'source'} ${from} ${to === from ? 'stays' : `becomes ${to}`} (onto ${formatCidr(t.to)})`,
+      );
       ev('ACCEPT');
       endTable(s);
       return null;
@@ -738,6 +802,49 @@ export function sourcePort(
   const port = inRange ? current : range.lo;
   if (range.lo === range.hi || (!random && inRange)) return { port, random: null };
   return { port, random: { lo: range.lo, hi: range.hi } };
+}
+
+/**
+ * SET (xt_set.c set_target_v3): add, then delete, then map, each on the packet as it is at this
+ * rule. The kernel changes the set at once, so a later `-m set` in this walk (this hook or the next,
+ * the lo leg too) sees the change; the walk carries its own copy of the sets for that. Returns the
+ * step's assumptions.
+ */
+function applySet(
+  w: Walk,
+  s: State,
+  rule: Rule,
+  t: Extract<Target, { kind: 'set' }>,
+  notes: string[],
+  assumed: string[],
+): string[] {
+  const p = s.pv ?? view(w, s);
+  const out = [...assumed];
+  const assume = (what: string) => {
+    out.push(what);
+    s.assumptions.push({ ruleId: rule.id, location: ruleLocation(w.ruleset, rule.id), what });
+  };
+  for (const [op, ref] of [
+    ['add', t.add],
+    ['del', t.del],
+  ] as const) {
+    if (!ref) continue;
+    const change = changeSet(s.ipsets, op, ref.name, ref.flags, p, op === 'add' ? t.timeout : undefined);
+    s.ipsets = change.sets;
+    if (change.note) notes.push(change.note);
+    if (change.assumed) assume(change.assumed);
+  }
+  if (t.map) {
+    const mapped = t.mapMark ? mapSetMark(s.ipsets, t.map.name, t.map.flags, p) : null;
+    if (t.mapMark && !mapped) assume(`ipset ${t.map.name} was not supplied: --map-mark is not modelled`);
+    if (mapped) {
+      notes.push(mapped.note);
+      s.h = withHeader(s.h, { mark: mapped.mark });
+    }
+    if (t.mapPrio || t.mapQueue)
+      notes.push("--map-prio / --map-queue set the packet's priority or queue, which the walk does not carry");
+  }
+  return out;
 }
 
 /** The kernel keeps the original port when it is inside the range (nf_nat_core.c get_unique_tuple), else takes one from it. */
