@@ -245,40 +245,53 @@ function Viewport({ graph, current, focus }: { graph: Graph; current: string | n
   return null;
 }
 
-/** A new graph of more nodes than this mounts in two frames. */
-const STAGED_NODES = 40;
+/** A new dump's graph mounts at most this many nodes a frame, its spine and route first. */
+const NODES_PER_FRAME = 20;
 
 /**
- * The graph to draw: a new big graph first as its spine and route only, the rest a frame later.
- * Mounting React Flow nodes costs per node (commit, style, layout, its measuring pass); in halves,
- * neither frame holds it all.
+ * The graph to draw while a new dump's graph mounts, a few nodes a frame: mounting costs React Flow
+ * per node (the commit, style and layout, and its ResizeObserver pass over the new nodes, which
+ * redraws the rest). A redraw of the same dump (a group unfolded, a search hit revealed) keeps its
+ * nodes, so it is drawn at once.
  */
 function useStaged(graph: Graph | null): Graph | null {
-  const [whole, setWhole] = useState<Graph | null>(null);
-  const staged = graph !== null && graph !== whole && graph.nodes.length > STAGED_NODES;
+  const [shown, setShown] = useState<{ graph: Graph | null; count: number }>({ graph: null, count: 0 });
+  const drawn = useRef<number | null>(null);
+  const { order, early } = useMemo(() => {
+    if (!graph) return { order: [], early: 0 };
+    const first = (n: GraphNode) => n.onPath || (n.kind !== 'chain' && n.kind !== 'group');
+    const head = graph.nodes.filter(first);
+    return { order: [...head, ...graph.nodes.filter((n) => !first(n))], early: head.length };
+  }, [graph]);
+  const fresh = graph !== null && drawn.current !== graph.totalChains;
+  const firstBatch = Math.max(NODES_PER_FRAME, early);
+  const count = !fresh ? order.length : shown.graph === graph ? shown.count : firstBatch;
+  const done = count >= order.length;
   useEffect(() => {
-    if (!staged) return;
+    if (!graph) return;
+    if (done) {
+      drawn.current = graph.totalChains;
+      return;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // After the first half's frame is painted, in a task of its own.
+    // After this batch's frame is painted, in a task of its own.
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => setWhole(graph), 0);
+      timer = setTimeout(() => setShown({ graph, count: count + NODES_PER_FRAME }), 0);
     });
     return () => {
       cancelAnimationFrame(frame);
       clearTimeout(timer);
     };
-  }, [graph, staged]);
+  }, [graph, count, done]);
   return useMemo(() => {
-    if (!graph || !staged) return graph;
-    const first = new Set(
-      graph.nodes.filter((n) => n.onPath || (n.kind !== 'chain' && n.kind !== 'group')).map((n) => n.id),
-    );
+    if (!graph || done) return graph;
+    const ids = new Set(order.slice(0, count).map((n) => n.id));
     return {
       ...graph,
-      nodes: graph.nodes.filter((n) => first.has(n.id)),
-      edges: graph.edges.filter((e) => first.has(e.source) && first.has(e.target)),
+      nodes: graph.nodes.filter((n) => ids.has(n.id)),
+      edges: graph.edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
     };
-  }, [graph, staged]);
+  }, [graph, count, done, order]);
 }
 
 export function Canvas() {
