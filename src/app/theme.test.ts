@@ -31,7 +31,15 @@ function fakePage(stored: string | null, systemDark: boolean, storage: 'ok' | 'b
     classList: { toggle: (name: string, on: boolean) => (on ? classes.add(name) : classes.delete(name)) },
     style: { colorScheme: '' },
   };
-  const globals = { window: { matchMedia }, matchMedia, localStorage, document: { documentElement: root } };
+  const windowListeners: ((event: { key: string | null }) => void)[] = [];
+  const addEventListener = (_: string, listener: (event: { key: string | null }) => void) =>
+    windowListeners.push(listener);
+  const globals = {
+    window: { matchMedia, addEventListener },
+    matchMedia,
+    localStorage,
+    document: { documentElement: root },
+  };
   return {
     globals,
     items,
@@ -39,6 +47,12 @@ function fakePage(stored: string | null, systemDark: boolean, storage: 'ok' | 'b
     setSystem(dark: boolean) {
       media.matches = dark;
       for (const listener of listeners) listener();
+    },
+    /** Another tab of the page stored `value` (null: removed), as the browser tells this one. */
+    otherTab(value: string | null) {
+      if (value === null) items.delete(KEY);
+      else items.set(KEY, value);
+      for (const listener of windowListeners) listener({ key: KEY });
     },
     runInlineScript: () => new Function(...Object.keys(globals), inlineScript)(...Object.values(globals)),
     async importTheme() {
@@ -92,6 +106,17 @@ describe('theme', () => {
     useTheme.getState().choose('system');
     expect(page.html()).toEqual({ dark: true, colorScheme: '' });
     expect(page.items.size).toBe(0);
+  });
+
+  it('follows a choice made in another tab', async () => {
+    const page = fakePage(null, false);
+    const { useTheme } = await page.importTheme();
+    page.otherTab('dark');
+    expect(useTheme.getState()).toMatchObject({ choice: 'dark', theme: 'dark' });
+    expect(page.html()).toEqual({ dark: true, colorScheme: 'dark' });
+    page.otherTab(null);
+    expect(useTheme.getState()).toMatchObject({ choice: 'system', theme: 'light' });
+    expect(page.html()).toEqual({ dark: false, colorScheme: '' });
   });
 
   it('still switches when storage is blocked, without remembering', async () => {

@@ -66,3 +66,9 @@ systemScheme.addEventListener('change', () => {
   const { choice } = useTheme.getState();
   if (choice === 'system') useTheme.setState({ theme: resolve(choice) });
 });
+// A choice made in another tab of the page applies here too (`storage` fires only in the others).
+window.addEventListener('storage', (event) => {
+  if (event.key !== THEME_KEY && event.key !== null) return;
+  const choice = storedChoice();
+  if (choice !== useTheme.getState().choice) useTheme.setState({ choice, theme: resolve(choice) });
+});

@@ -412,6 +412,20 @@ describe('SET: the walk changes its own copy of the sets, and later -m set see i
     expect(r.paths[0].events[0].assumed).toHaveLength(1);
   });
 
+  it('HMARK leaves the mark alone and says the walk did not compute its hash', () => {
+    const r = trace(
+      `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j HMARK --hmark-tuple src,dst --hmark-mod 10 --hmark-rnd 0x1\nCOMMIT\n`,
+      ext('192.168.0.2'),
+    );
+    const [event] = r.paths[0].events;
+    expect(event.verdict).toBe('CONTINUE');
+    expect(event.after.mark).toBe(event.before.mark);
+    expect(r.paths[0].assumptions.map((a) => a.what)).toEqual([
+      'HMARK sets the packet mark to a hash the walk does not compute: the mark is left as it was',
+    ]);
+    expect(event.assumed).toHaveLength(1);
+  });
+
   it('--map-set --map-mark gives the packet the entry’s skbmark', () => {
     const r = trace(
       `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x100/0xffffffff\n-A PREROUTING -j SET --map-set CW-MAP src --map-mark\n-A PREROUTING -m mark --mark 0x142 -j DROP\nCOMMIT\n`,

@@ -601,6 +601,13 @@ function applyTarget(w: Walk, s: State, rule: Rule, assumed: string[]): null {
     case 'nflog':
     case 'trace':
     case 'continue':
+      // HMARK sets the packet mark to a hash (xt_HMARK.c) the walk does not compute: later mark
+      // matches see the old mark, so the step says so.
+      if (t.kind === 'continue' && t.name === 'HMARK') {
+        const what = 'HMARK sets the packet mark to a hash the walk does not compute: the mark is left as it was';
+        assumed = [...assumed, what];
+        s.assumptions.push({ ruleId: rule.id, location: ruleLocation(w.ruleset, rule.id), what });
+      }
       ev('CONTINUE');
       return null;
     case 'accept':
