@@ -22,6 +22,7 @@ import { ExportPng } from './ExportPng';
 import { centre, handlesOf } from './geometry';
 import { PacketToken } from './PacketToken';
 import { SearchBox } from './SearchBox';
+import { afterNextPaint } from './schedule';
 import { useAppStore } from './store';
 import { useTheme } from './theme';
 
@@ -273,15 +274,7 @@ function useStaged(graph: Graph | null): Graph | null {
       drawn.current = graph.totalChains;
       return;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // After this batch's frame is painted, in a task of its own.
-    const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => setShown({ graph, count: count + NODES_PER_FRAME }), 0);
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
+    return afterNextPaint(() => setShown({ graph, count: count + NODES_PER_FRAME }));
   }, [graph, count, done]);
   return useMemo(() => {
     if (!graph || done) return graph;

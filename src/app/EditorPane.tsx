@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RuleText } from '../worker';
 import { requestSlice, requestText } from './engine';
 import { LANGUAGE, monaco } from './monaco';
+import { afterNextPaint } from './schedule';
 import { useCurrentStep } from './steps';
 import { BIG_DUMP_BYTES, type BigDump, useAppStore } from './store';
 
@@ -91,30 +92,35 @@ function swapModel(
   onDone: (model: monaco.editor.ITextModel) => void,
 ): () => void {
   const model = monaco.editor.createModel(text, LANGUAGE);
-  let cancelled = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const frame = requestAnimationFrame(() => {
-    timer = setTimeout(() => {
-      const editor = editorRef.current;
-      if (cancelled || !editor) {
-        model.dispose();
-        return;
-      }
-      const old = editor.getModel();
-      // Editable again if it showed a big dump's view.
-      editor.updateOptions({ readOnly: false });
-      editor.setModel(model);
-      performance.mark('chainwalk:editor model');
-      onDone(model);
-      // The old model goes later, in a task of its own.
-      if (old) setTimeout(() => old.dispose(), 0);
-    }, 0);
+  let attached = false;
+  const cancel = afterNextPaint(() => {
+    const editor = editorRef.current;
+    if (!editor) {
+      model.dispose();
+      return;
+    }
+    attached = true;
+    const old = editor.getModel();
+    // Editable again if it showed a big dump's view.
+    editor.updateOptions({ readOnly: false });
+    editor.setModel(model);
+    performance.mark('chainwalk:editor model');
+    onDone(model);
+    // The old model goes later, in a task of its own.
+    if (old) setTimeout(() => old.dispose(), 0);
   });
   return () => {
-    cancelled = true;
-    cancelAnimationFrame(frame);
-    clearTimeout(timer);
+    cancel();
+    if (!attached) model.dispose();
   };
+}
+
+/** Replaces the text of the editor's model for reading only, and shows it from its top left. */
+function replaceReadOnly(editor: monaco.editor.IStandaloneCodeEditor, model: monaco.editor.ITextModel, text: string) {
+  // Read-only first: the edit listener ignores what a read-only editor's model does.
+  editor.updateOptions({ readOnly: true });
+  model.setValue(text);
+  toTop(editor);
 }
 
 /**
@@ -144,10 +150,7 @@ function showView(
     const editor = editorRef.current;
     const model = editor?.getModel();
     if (!editor || !model) return;
-    // Read-only first: the edit listener ignores what a read-only editor's model does.
-    editor.updateOptions({ readOnly: true });
-    model.setValue(text);
-    toTop(editor);
+    replaceReadOnly(editor, model, text);
     performance.mark('chainwalk:editor model');
     onDone(model);
   }, 0);
@@ -172,9 +175,7 @@ function streamWhole(
 ): () => void {
   const model = editor.getModel();
   if (!model) return () => {};
-  editor.updateOptions({ readOnly: true });
-  model.setValue('');
-  toTop(editor);
+  replaceReadOnly(editor, model, '');
   let at = 0;
   let frame = 0;
   let reported = 0;
